@@ -1,0 +1,47 @@
+# Quick start on a fresh machine (Python 3.11, Node 20+, npm, pip):
+#   make synth   create .venv and node_modules, then `cdk synth` the example app into cdk.out/
+#   make test    the same set-up, then lint, type checks and the whole test suite
+SHELL := /bin/bash
+VENV := .venv
+PYTHON ?= python3
+# The venv's python3 (cdk.json runs "python3 app.py") and the pinned CDK CLI and Node 22 come first.
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# No AWS account or network beyond the package registries: keep the CLI from calling home.
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+PYTEST_WORKERS ?= 2
+
+.PHONY: setup synth test lint typecheck unit bench clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: setup
+	cdk synth --quiet
+
+lint: setup
+	ruff check .
+	ruff format --check .
+
+typecheck: setup
+	mypy constructs_a2i app.py
+
+unit: setup
+	pytest -n $(PYTEST_WORKERS) -q
+
+test: lint typecheck unit
+
+bench: setup
+	python bench/synth.py
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

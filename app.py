@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Example: human review of low-confidence text classifications.
+
+Synthesizes with no AWS account, credentials or network::
+
+    make synth                                   # or: cdk synth
+    cdk synth -c workteam_arn=arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/team
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import App, Duration, Environment, RemovalPolicy, Stack, Tags
+from constructs import Construct
+
+from constructs_a2i import FlowDefinition, HumanTaskUi, TaskTemplate, Workteam
+
+PLACEHOLDER_WORKTEAM_ARN = (
+    "arn:aws:sagemaker:us-east-1:111111111111:workteam/private-crowd/"
+    "placeholder-replace-with-your-team"
+)
+"""Used when no ``-c workteam_arn=...`` is given; deploys only once replaced."""
+
+TEMPLATE = Path(__file__).parent / "constructs_a2i" / "templates" / "text_classification.html"
+
+
+class TextReviewStack(Stack):
+    """Reviewers confirm or correct the labels a text classifier was unsure of."""
+
+    def __init__(self, scope: Construct, id: str, *, workteam_arn: str, **kwargs: object) -> None:
+        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
+        team = Workteam.from_workteam_arn(self, "Reviewers", workteam_arn)
+        ui = HumanTaskUi(
+            self,
+            "ReviewUi",
+            template=TaskTemplate.from_file(
+                TEMPLATE,
+                sample_input={
+                    "text": "The delivery was late but the product is great.",
+                    "categories": ["positive", "negative", "neutral"],
+                    "prediction": {"label": "negative", "confidence": 0.54},
+                },
+            ),
+        )
+        self.flow = FlowDefinition(
+            self,
+            "LowConfidenceReview",
+            workteam=team,
+            human_task_ui=ui,
+            task_title="Check a low-confidence text label",
+            task_description="Confirm or correct the category the model chose for a text",
+            task_count=1,
+            task_availability_lifetime=Duration.days(1),
+            task_time_limit=Duration.minutes(10),
+            task_keywords=["text", "classification"],
+            output_prefix="reviews",
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        Tags.of(self).add("project", "text-review")
+
+
+def build_app(app: App | None = None) -> App:
+    """The example app (also used by the tests and the synth benchmark)."""
+    app = app or App()
+    workteam_arn = app.node.try_get_context("workteam_arn") or PLACEHOLDER_WORKTEAM_ARN
+    TextReviewStack(
+        app,
+        "TextReviewExample",
+        workteam_arn=workteam_arn,
+        env=Environment(region=app.node.try_get_context("region") or "us-east-1"),
+    )
+    return app
+
+
+if __name__ == "__main__":
+    build_app().synth()

@@ -1,0 +1,42 @@
+"""AWS CDK v2 constructs for Amazon Augmented AI (A2I) human review workflows.
+
+::
+
+    from constructs_a2i import FlowDefinition, HumanTaskUi, TaskTemplate, Workteam
+"""
+
+from constructs_a2i.flow_definition import (
+    DEFAULT_OUTPUT_PREFIX,
+    FlowDefinition,
+    FlowDefinitionBase,
+    IFlowDefinition,
+)
+from constructs_a2i.flow_definition_provider import (
+    FLOW_DEFINITION_RESOURCE_TYPE,
+    FlowDefinitionProvider,
+)
+from constructs_a2i.human_task_ui import (
+    TEMPLATE_MAX_LENGTH,
+    HumanTaskUi,
+    IHumanTaskUi,
+    TaskTemplate,
+)
+from constructs_a2i.validation import A2IValidationError
+from constructs_a2i.workteam import PUBLIC_CROWD_ACCOUNT, IWorkteam, Workteam
+
+__all__ = [
+    "DEFAULT_OUTPUT_PREFIX",
+    "FLOW_DEFINITION_RESOURCE_TYPE",
+    "PUBLIC_CROWD_ACCOUNT",
+    "TEMPLATE_MAX_LENGTH",
+    "A2IValidationError",
+    "FlowDefinition",
+    "FlowDefinitionBase",
+    "FlowDefinitionProvider",
+    "HumanTaskUi",
+    "IFlowDefinition",
+    "IHumanTaskUi",
+    "IWorkteam",
+    "TaskTemplate",
+    "Workteam",
+]

@@ -1,0 +1,486 @@
+"""Flow definitions: how a human review runs, who does it and where its answers go.
+
+CloudFormation has no flow-definition type, so :class:`FlowDefinition` is a custom
+resource (``Custom::A2IFlowDefinition``) served by the stack's
+:class:`~constructs_a2i.flow_definition_provider.FlowDefinitionProvider`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import jsii
+from aws_cdk import (
+    ArnFormat,
+    CfnOutput,
+    CustomResource,
+    Duration,
+    ITaggable,
+    RemovalPolicy,
+    Resource,
+    Stack,
+    TagManager,
+    TagType,
+)
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct, IValidation
+
+from constructs_a2i.flow_definition_provider import (
+    FLOW_DEFINITION_RESOURCE_TYPE,
+    SERVICE_TIMEOUT,
+    FlowDefinitionProvider,
+)
+from constructs_a2i.human_task_ui import IHumanTaskUi
+from constructs_a2i.naming import generated_name
+from constructs_a2i.validation import (
+    check_arn_resource,
+    check_int_range,
+    check_length,
+    check_name,
+    check_tag_count,
+    check_task_keywords,
+    is_token,
+)
+from constructs_a2i.workteam import IWorkteam
+
+__all__ = [
+    "DEFAULT_OUTPUT_PREFIX",
+    "FlowDefinition",
+    "FlowDefinitionBase",
+    "IFlowDefinition",
+]
+
+DEFAULT_OUTPUT_PREFIX = "a2i-output"
+"""The key prefix under which A2I writes ``output.json`` files by default."""
+
+# The handler appends "-" and an 8-character per-deployment suffix to generated names.
+_NAME_PREFIX_MAX_LENGTH = 63 - 9
+_PRIVATE_MAX_AVAILABILITY = 864000  # 10 days
+_PUBLIC_MAX_AVAILABILITY = 43200  # 12 hours
+_DEFAULT_TIME_LIMIT = Duration.hours(1)
+_KMS_ACTIONS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+]
+
+
+@runtime_checkable
+class IFlowDefinition(Protocol):
+    """An A2I flow definition, created here or imported."""
+
+    @property
+    def flow_definition_arn(self) -> str:
+        """The flow definition's ARN."""
+        ...
+
+    @property
+    def flow_definition_name(self) -> str:
+        """The flow definition's name."""
+        ...
+
+    def grant_start_human_loop(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to start human loops of this flow definition."""
+        ...
+
+    def grant_manage_human_loops(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to list, describe, stop and delete human loops."""
+        ...
+
+
+class FlowDefinitionBase(Resource):
+    """What imported and created flow definitions share: the ARN, the name and grants."""
+
+    @property
+    def flow_definition_arn(self) -> str:
+        """The flow definition's ARN."""
+        raise NotImplementedError
+
+    @property
+    def flow_definition_name(self) -> str:
+        """The flow definition's name."""
+        raise NotImplementedError
+
+    def grant_start_human_loop(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to call ``sagemaker:StartHumanLoop`` on this flow definition."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:StartHumanLoop"],
+            resource_arns=[self.flow_definition_arn],
+        )
+
+    def grant_manage_human_loops(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to list this flow's human loops and describe, stop and delete them.
+
+        Human-loop ARNs do not name their flow definition, so describe/stop/delete are
+        granted on the account's human loops in this Region.
+        """
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:ListHumanLoops"],
+            resource_arns=[self.flow_definition_arn],
+        )
+        loops = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=[
+                "sagemaker:DescribeHumanLoop",
+                "sagemaker:StopHumanLoop",
+                "sagemaker:DeleteHumanLoop",
+            ],
+            resource_arns=[Stack.of(self).format_arn(service="sagemaker", resource="human-loop/*")],
+        )
+        return grant.combine(loops)
+
+
+@jsii.implements(IValidation)
+class _TagLimits:
+    """Checks the rendered tags at synth, after ``Tags.of(...)`` aspects have run."""
+
+    def __init__(self, tags: TagManager) -> None:
+        self._tags = tags
+
+    def validate(self) -> list[str]:
+        rendered = self._tags.render_tags() or []
+        try:
+            check_tag_count("tags", len(rendered))
+            for tag in rendered:
+                check_length("tag key", tag["key"] if "key" in tag else tag["Key"], 1, 128)
+                check_length("tag value", tag["value"] if "value" in tag else tag["Value"], 0, 256)
+        except ValueError as error:
+            return [str(error)]
+        return []
+
+
+@jsii.implements(ITaggable)
+class FlowDefinition(FlowDefinitionBase):
+    """An A2I flow definition with its output bucket, encryption key and role.
+
+    ::
+
+        flow = FlowDefinition(stack, "Flow",
+            workteam=Workteam.from_workteam_arn(stack, "Team", team_arn),
+            human_task_ui=HumanTaskUi(stack, "Ui", template=TaskTemplate.from_file("t.html")),
+            task_title="Review low-confidence labels",
+            task_description="Confirm or correct the label the model chose",
+        )
+        flow.grant_start_human_loop(my_function)
+
+    Unless given, it makes a KMS key with rotation, a versioned, KMS-encrypted,
+    TLS-only output bucket with access logs, and a role that SageMaker assumes with
+    ``s3:PutObject`` on the output prefix and the KMS actions A2I needs on the key.
+    Every change but tags replaces the flow definition (A2I has no update API).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        workteam: IWorkteam,
+        human_task_ui: IHumanTaskUi,
+        task_title: str,
+        task_description: str,
+        task_count: int = 1,
+        task_availability_lifetime: Duration | None = None,
+        task_time_limit: Duration | None = None,
+        task_keywords: Sequence[str] | None = None,
+        flow_definition_name: str | None = None,
+        output_bucket: s3.IBucket | None = None,
+        output_prefix: str = DEFAULT_OUTPUT_PREFIX,
+        encryption_key: kms.IKey | None = None,
+        role: iam.IRole | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        """
+        :param workteam: who reviews the tasks.
+        :param human_task_ui: the worker task template.
+        :param task_title: shown to workers, 1-128 characters.
+        :param task_description: shown to workers, 1-255 characters.
+        :param task_count: how many workers review each object, 1-3. Default: 1.
+        :param task_availability_lifetime: how long a task waits for a worker; at most
+            10 days (12 hours for the public crowd). Default: the service's (1 day for
+            private teams).
+        :param task_time_limit: how long a worker may take, 30 s to 8 h. Default: 1 hour.
+        :param task_keywords: 1-5 keywords that help workers find tasks. Default: none.
+        :param flow_definition_name: a fixed name. Default: generated from the construct
+            path, with a new suffix each time a change replaces the flow definition. With
+            a fixed name, a change that needs replacement fails the deployment.
+        :param output_bucket: where A2I writes results. Default: a new secure bucket.
+        :param output_prefix: the key prefix of the results. Default: ``a2i-output``.
+        :param encryption_key: encrypts results (and a new bucket). Default: a new key
+            with rotation.
+        :param role: the role SageMaker assumes. Default: a new least-privilege role.
+        :param removal_policy: what happens to the flow definition when it leaves the
+            stack. Default: DESTROY (results in S3 are kept by the bucket's own policy).
+        """
+        super().__init__(scope, id)
+        node_path = self.node.path
+        _check_props(
+            workteam=workteam,
+            task_title=task_title,
+            task_description=task_description,
+            task_count=task_count,
+            task_availability_lifetime=task_availability_lifetime,
+            task_time_limit=task_time_limit,
+            task_keywords=task_keywords,
+            flow_definition_name=flow_definition_name,
+            output_prefix=output_prefix,
+        )
+        self._tags = TagManager(TagType.KEY_VALUE, FLOW_DEFINITION_RESOURCE_TYPE)
+        self.node.add_validation(_TagLimits(self._tags))
+
+        self._encryption_key = encryption_key or kms.Key(
+            self,
+            "Key",
+            enable_key_rotation=True,
+            description=f"Encrypts the human review results of {node_path}",
+        )
+        self._output_bucket = output_bucket or self._make_output_bucket(self._encryption_key)
+        self._output_prefix = output_prefix.strip("/")
+        self._role = role or iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            description=f"Assumed by Amazon A2I for the flow definition {node_path}",
+        )
+        self._role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject"],
+                resources=[self._output_bucket.arn_for_objects(f"{self._output_prefix}/*")],
+            )
+        )
+        self._role.add_to_principal_policy(
+            iam.PolicyStatement(actions=_KMS_ACTIONS, resources=[self._encryption_key.key_arn])
+        )
+
+        provider = FlowDefinitionProvider.of(self)
+        provider.grant_pass_role(self._role)
+
+        human_loop_config: dict[str, Any] = {
+            "WorkteamArn": workteam.workteam_arn,
+            "HumanTaskUiArn": human_task_ui.human_task_ui_arn,
+            "TaskTitle": task_title,
+            "TaskDescription": task_description,
+            "TaskCount": task_count,
+            "TaskTimeLimitInSeconds": int((task_time_limit or _DEFAULT_TIME_LIMIT).to_seconds()),
+        }
+        if task_availability_lifetime is not None:
+            human_loop_config["TaskAvailabilityLifetimeInSeconds"] = int(
+                task_availability_lifetime.to_seconds()
+            )
+        if task_keywords:
+            human_loop_config["TaskKeywords"] = list(task_keywords)
+        definition: dict[str, Any] = {
+            "RoleArn": self._role.role_arn,
+            "HumanLoopConfig": human_loop_config,
+            "OutputConfig": {
+                "S3OutputPath": self._output_bucket.s3_url_for_object(self._output_prefix),
+                "KmsKeyId": self._encryption_key.key_arn,
+            },
+        }
+        properties: dict[str, Any] = {
+            "Definition": definition,
+            "Tags": self._tags.rendered_tags,
+            "RemovalPolicy": removal_policy.value,
+        }
+        if flow_definition_name is not None:
+            properties["FlowDefinitionName"] = flow_definition_name
+        else:
+            properties["FlowDefinitionNamePrefix"] = generated_name(
+                node_path, _NAME_PREFIX_MAX_LENGTH
+            )
+
+        self._resource = CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type=FLOW_DEFINITION_RESOURCE_TYPE,
+            properties=properties,
+            removal_policy=removal_policy,
+            service_timeout=SERVICE_TIMEOUT,
+        )
+        # SageMaker checks the role when the flow is created: give it its policy first.
+        self._resource.node.add_dependency(self._role)
+        self._flow_definition_arn = self._resource.get_att_string("FlowDefinitionArn")
+        self._flow_definition_name = self._resource.get_att_string("FlowDefinitionName")
+        CfnOutput(
+            self,
+            "FlowDefinitionArn",
+            value=self._flow_definition_arn,
+            description=f"ARN of the A2I flow definition {node_path}",
+        )
+
+    def _make_output_bucket(self, key: kms.IKey) -> s3.IBucket:
+        access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            # Object ownership is left to the CDK: it depends on whether the app's
+            # feature flags deliver access logs by bucket policy or by ACL.
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireAccessLogs",
+                    expiration=Duration.days(365),
+                    noncurrent_version_expiration=Duration.days(30),
+                )
+            ],
+        )
+        return s3.Bucket(
+            self,
+            "OutputBucket",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="output-bucket/",
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireNoncurrentVersions",
+                    noncurrent_version_expiration=Duration.days(90),
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                )
+            ],
+        )
+
+    @property
+    def tags(self) -> TagManager:
+        """The flow definition's tags; ``Tags.of(...)`` reaches them."""
+        return self._tags
+
+    @property
+    def flow_definition_arn(self) -> str:
+        """The flow definition's ARN (known at deploy time)."""
+        return self._flow_definition_arn
+
+    @property
+    def flow_definition_name(self) -> str:
+        """The flow definition's name (known at deploy time)."""
+        return self._flow_definition_name
+
+    @property
+    def output_bucket(self) -> s3.IBucket:
+        """The bucket A2I writes results to."""
+        return self._output_bucket
+
+    @property
+    def output_prefix(self) -> str:
+        """The key prefix of the results, without slashes at either end."""
+        return self._output_prefix
+
+    @property
+    def encryption_key(self) -> kms.IKey:
+        """The key that encrypts the results."""
+        return self._encryption_key
+
+    @property
+    def role(self) -> iam.IRole:
+        """The role SageMaker assumes for this flow definition."""
+        return self._role
+
+    @property
+    def resource(self) -> CustomResource:
+        """The underlying custom resource (an escape hatch)."""
+        return self._resource
+
+    def grant_read_results(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to list and read (and decrypt) the ``output.json`` files."""
+        grant = self._output_bucket.grant_read(grantee, f"{self._output_prefix}/*")
+        self._encryption_key.grant_decrypt(grantee)
+        return grant
+
+    @classmethod
+    def from_flow_definition_arn(
+        cls, scope: Construct, id: str, flow_definition_arn: str
+    ) -> IFlowDefinition:
+        """Import an existing flow definition by its ARN (``...:flow-definition/<name>``)."""
+        check_arn_resource(
+            "flow_definition_arn", flow_definition_arn, "sagemaker", "flow-definition"
+        )
+        name = (
+            Stack.of(scope)
+            .split_arn(flow_definition_arn, ArnFormat.SLASH_RESOURCE_NAME)
+            .resource_name
+        )
+        return _ImportedFlowDefinition(scope, id, flow_definition_arn, name or "")
+
+    @classmethod
+    def from_flow_definition_name(
+        cls, scope: Construct, id: str, flow_definition_name: str
+    ) -> IFlowDefinition:
+        """Import an existing flow definition of this account and Region by name."""
+        check_name("flow_definition_name", flow_definition_name)
+        arn = Stack.of(scope).format_arn(
+            service="sagemaker",
+            resource="flow-definition",
+            resource_name=flow_definition_name,
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )
+        return _ImportedFlowDefinition(scope, id, arn, flow_definition_name)
+
+
+class _ImportedFlowDefinition(FlowDefinitionBase):
+    def __init__(self, scope: Construct, id: str, arn: str, name: str) -> None:
+        super().__init__(scope, id)
+        self._arn = arn
+        self._name = name
+
+    @property
+    def flow_definition_arn(self) -> str:
+        return self._arn
+
+    @property
+    def flow_definition_name(self) -> str:
+        return self._name
+
+
+def _seconds(duration: Duration | None) -> int | None:
+    if duration is None or is_token(duration):
+        return None
+    return int(duration.to_seconds())
+
+
+def _check_props(
+    *,
+    workteam: IWorkteam,
+    task_title: str,
+    task_description: str,
+    task_count: int,
+    task_availability_lifetime: Duration | None,
+    task_time_limit: Duration | None,
+    task_keywords: Sequence[str] | None,
+    flow_definition_name: str | None,
+    output_prefix: str,
+) -> None:
+    check_arn_resource("workteam.workteam_arn", workteam.workteam_arn, "sagemaker", "workteam")
+    check_length("task_title", task_title, 1, 128)
+    check_length("task_description", task_description, 1, 255)
+    check_int_range("task_count", task_count, 1, 3)
+    time_limit = _seconds(task_time_limit)
+    if time_limit is not None:
+        check_int_range("task_time_limit (seconds)", time_limit, 30, 28800)
+    lifetime = _seconds(task_availability_lifetime)
+    if lifetime is not None:
+        cap = _PUBLIC_MAX_AVAILABILITY if workteam.is_public_crowd else _PRIVATE_MAX_AVAILABILITY
+        team = "the public crowd" if workteam.is_public_crowd else "a private or vendor team"
+        check_int_range(f"task_availability_lifetime (seconds, for {team})", lifetime, 1, cap)
+    if task_keywords is not None:
+        check_task_keywords("task_keywords", task_keywords)
+    if flow_definition_name is not None:
+        check_name("flow_definition_name", flow_definition_name)
+    if not is_token(output_prefix):
+        # s3://<bucket (<= 63)>/<prefix> must stay within S3OutputPath's 1024 characters.
+        check_length("output_prefix", output_prefix.strip("/"), 1, 1024 - len("s3://") - 64)

@@ -1,0 +1,139 @@
+"""The one custom-resource provider per stack that serves every ``FlowDefinition`` in it.
+
+CloudFormation has no flow-definition type. The provider runs the handler in
+``runtime/flow_definition_provider`` under the CDK ``Provider`` framework, whose Step
+Functions waiter polls ``is_complete`` until the flow definition is Active.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+__all__ = [
+    "FLOW_DEFINITION_RESOURCE_TYPE",
+    "HANDLER_RUNTIME",
+    "FlowDefinitionProvider",
+]
+
+FLOW_DEFINITION_RESOURCE_TYPE = "Custom::A2IFlowDefinition"
+"""The CloudFormation type of the flow-definition custom resource."""
+
+HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_13
+"""The Lambda runtime of the package's handlers (the newest Python with boto3 built in)."""
+
+_HANDLER_DIR = Path(__file__).parent / "runtime" / "flow_definition_provider"
+_PROVIDER_ID = "A2IFlowDefinitionProvider"
+
+# Bounds on every wait, so CloudFormation is never left waiting for an hour: the
+# waiter gives up after TOTAL_TIMEOUT, CloudFormation itself after SERVICE_TIMEOUT.
+QUERY_INTERVAL = Duration.seconds(10)
+TOTAL_TIMEOUT = Duration.minutes(20)
+SERVICE_TIMEOUT = Duration.minutes(30)
+
+
+class FlowDefinitionProvider(Construct):
+    """The stack's flow-definition provider; get it with :meth:`of`.
+
+    Its construct id (``A2IFlowDefinitionProvider``) is part of the library's contract:
+    renaming it would replace every flow definition's provider.
+    """
+
+    @classmethod
+    def of(cls, scope: Construct) -> FlowDefinitionProvider:
+        """The provider of ``scope``'s stack, created on first use."""
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(_PROVIDER_ID)
+        if isinstance(existing, FlowDefinitionProvider):
+            return existing
+        return cls(stack, _PROVIDER_ID)
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        stack = Stack.of(self)
+        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
+        code = lambda_.Code.from_asset(
+            str(_HANDLER_DIR), exclude=["__pycache__", "*.pyc", "__init__.py"]
+        )
+        self.role = iam.Role(
+            self,
+            "HandlerRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Creates, waits for and deletes A2I flow definitions",
+        )
+        self.log_group.grant_write(self.role)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:CreateFlowDefinition",
+                    "sagemaker:DescribeFlowDefinition",
+                    "sagemaker:DeleteFlowDefinition",
+                    "sagemaker:AddTags",
+                    "sagemaker:DeleteTags",
+                    "sagemaker:ListTags",
+                ],
+                # Generated names get a per-deployment suffix, so they are not known here.
+                resources=[stack.format_arn(service="sagemaker", resource="flow-definition/*")],
+            )
+        )
+        self.on_event_function = lambda_.Function(
+            self,
+            "OnEvent",
+            runtime=HANDLER_RUNTIME,
+            handler="index.on_event",
+            code=code,
+            role=self.role,
+            # Room for the IAM-propagation retries of a brand-new role.
+            timeout=Duration.minutes(5),
+            memory_size=256,
+            log_group=self.log_group,
+            description="A2I flow definitions: create, update and delete",
+        )
+        self.is_complete_function = lambda_.Function(
+            self,
+            "IsComplete",
+            runtime=HANDLER_RUNTIME,
+            handler="index.is_complete",
+            code=code,
+            role=self.role,
+            timeout=Duration.minutes(1),
+            memory_size=256,
+            log_group=self.log_group,
+            description="A2I flow definitions: wait until Active",
+        )
+        self.provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=self.on_event_function,
+            is_complete_handler=self.is_complete_function,
+            query_interval=QUERY_INTERVAL,
+            total_timeout=TOTAL_TIMEOUT,
+            log_group=self.log_group,
+            waiter_state_machine_log_options=cr.LogOptions(
+                destination=logs.LogGroup(
+                    self, "WaiterLogs", retention=logs.RetentionDays.THREE_MONTHS
+                ),
+                level=None,
+            ),
+        )
+
+    @property
+    def service_token(self) -> str:
+        """The service token custom resources use to reach the provider."""
+        return self.provider.service_token
+
+    def grant_pass_role(self, role: iam.IRole) -> None:
+        """Let the handler pass ``role`` to SageMaker (needed by CreateFlowDefinition)."""
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+            )
+        )
