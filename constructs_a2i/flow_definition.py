@@ -12,6 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import jsii
 from aws_cdk import (
+    Acknowledgment,
     ArnFormat,
     CfnOutput,
     CustomResource,
@@ -22,6 +23,7 @@ from aws_cdk import (
     Stack,
     TagManager,
     TagType,
+    Validations,
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -32,6 +34,7 @@ from constructs_a2i.flow_definition_provider import (
     FLOW_DEFINITION_RESOURCE_TYPE,
     SERVICE_TIMEOUT,
     FlowDefinitionProvider,
+    logical_id,
 )
 from constructs_a2i.human_task_ui import IHumanTaskUi
 from constructs_a2i.naming import generated_name
@@ -61,11 +64,15 @@ _NAME_PREFIX_MAX_LENGTH = 63 - 9
 _PRIVATE_MAX_AVAILABILITY = 864000  # 10 days
 _PUBLIC_MAX_AVAILABILITY = 43200  # 12 hours
 _DEFAULT_TIME_LIMIT = Duration.hours(1)
+# What A2I needs on a customer managed key (kms:ReEncrypt* and kms:GenerateDataKey*
+# spelled out, so no wildcard action is granted).
 _KMS_ACTIONS = [
     "kms:Encrypt",
     "kms:Decrypt",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
     "kms:DescribeKey",
 ]
 
@@ -258,6 +265,17 @@ class FlowDefinition(FlowDefinitionBase):
             iam.PolicyStatement(actions=_KMS_ACTIONS, resources=[self._encryption_key.key_arn])
         )
 
+        if role is None and output_bucket is None:
+            bucket_arn = f"<{logical_id(self._output_bucket)}.Arn>"
+            Validations.of(self._role).acknowledge(
+                Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Resource::{bucket_arn}/{self._output_prefix}/*]",
+                    reason="A2I writes each human loop's output.json under a key it chooses "
+                    f"below the output prefix, so s3:PutObject is allowed on "
+                    f"<output bucket>/{self._output_prefix}/* only.",
+                )
+            )
+
         provider = FlowDefinitionProvider.of(self)
         provider.grant_pass_role(self._role)
 
@@ -333,6 +351,13 @@ class FlowDefinition(FlowDefinitionBase):
                     noncurrent_version_expiration=Duration.days(30),
                 )
             ],
+        )
+        Validations.of(access_logs).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-S1",
+                reason="This is the output bucket's server access log bucket; logging its own "
+                "access would recurse.",
+            )
         )
         return s3.Bucket(
             self,

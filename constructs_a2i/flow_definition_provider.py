@@ -9,24 +9,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Acknowledgment, Duration, Stack, Token, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 __all__ = [
     "FLOW_DEFINITION_RESOURCE_TYPE",
     "HANDLER_RUNTIME",
+    "QUERY_INTERVAL",
+    "SERVICE_TIMEOUT",
+    "TOTAL_TIMEOUT",
     "FlowDefinitionProvider",
+    "logical_id",
 ]
 
 FLOW_DEFINITION_RESOURCE_TYPE = "Custom::A2IFlowDefinition"
 """The CloudFormation type of the flow-definition custom resource."""
 
-HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_13
-"""The Lambda runtime of the package's handlers (the newest Python with boto3 built in)."""
+HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
+"""The Lambda runtime of the package's handlers (the newest Python; boto3 is built in)."""
 
 _HANDLER_DIR = Path(__file__).parent / "runtime" / "flow_definition_provider"
 _PROVIDER_ID = "A2IFlowDefinitionProvider"
@@ -34,8 +39,11 @@ _PROVIDER_ID = "A2IFlowDefinitionProvider"
 # Bounds on every wait, so CloudFormation is never left waiting for an hour: the
 # waiter gives up after TOTAL_TIMEOUT, CloudFormation itself after SERVICE_TIMEOUT.
 QUERY_INTERVAL = Duration.seconds(10)
+"""How often the waiter asks whether a flow definition is Active."""
 TOTAL_TIMEOUT = Duration.minutes(20)
+"""How long the waiter waits for a flow definition to become Active."""
 SERVICE_TIMEOUT = Duration.minutes(30)
+"""How long CloudFormation waits for the provider's answer (longer than the waiter)."""
 
 
 class FlowDefinitionProvider(Construct):
@@ -107,6 +115,15 @@ class FlowDefinitionProvider(Construct):
             log_group=self.log_group,
             description="A2I flow definitions: wait until Active",
         )
+        # The framework's own functions get roles of ours: with them the CDK adds no
+        # AWS managed policy, and their logs go to the provider's log group only.
+        self.framework_role = iam.Role(
+            self,
+            "FrameworkRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="The CDK provider framework's functions for A2I flow definitions",
+        )
+        self.log_group.grant_write(self.framework_role)
         self.provider = cr.Provider(
             self,
             "Provider",
@@ -115,12 +132,62 @@ class FlowDefinitionProvider(Construct):
             query_interval=QUERY_INTERVAL,
             total_timeout=TOTAL_TIMEOUT,
             log_group=self.log_group,
+            framework_on_event_role=self.framework_role,
+            framework_complete_and_timeout_role=self.framework_role,
+            disable_waiter_state_machine_logging=False,
             waiter_state_machine_log_options=cr.LogOptions(
                 destination=logs.LogGroup(
                     self, "WaiterLogs", retention=logs.RetentionDays.THREE_MONTHS
                 ),
-                level=None,
+                level=sfn.LogLevel.ALL,
+                include_execution_data=True,
             ),
+        )
+        self._acknowledge_findings()
+
+    def _acknowledge_findings(self) -> None:
+        """cdk-nag findings that are inherent to a provider, each with its reason."""
+        invoke_reason = (
+            "The CDK provider framework invokes this function; the CDK grants "
+            "lambda:InvokeFunction on the function and its versions (<function ARN>:*)."
+        )
+        framework_functions = [
+            self.provider.node.find_child(name)
+            for name in ("framework-isComplete", "framework-onTimeout")
+        ]
+        for granted_to, functions in (
+            (self.framework_role, [self.on_event_function, self.is_complete_function]),
+            (self.provider.node.find_child("waiter-state-machine"), framework_functions),
+        ):
+            for function in functions:
+                Validations.of(granted_to).acknowledge(
+                    Acknowledgment(
+                        id=f"AwsSolutions-IAM5[Resource::<{logical_id(function)}.Arn>:*]",
+                        reason=invoke_reason,
+                    )
+                )
+        Validations.of(self.provider.node.find_child("waiter-state-machine")).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="Step Functions log delivery (logs:CreateLogDelivery and friends) "
+                "supports no resource-level permissions; AWS documents Resource '*'.",
+            )
+        )
+        Validations.of(self.provider).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SF2",
+                reason="The waiter state machine only polls is_complete; every execution is "
+                "logged in full (level ALL), X-Ray tracing would add cost and no insight.",
+            ),
+        )
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::"
+                f"{_nag_arn(Stack.of(self), 'sagemaker', 'flow-definition/*')}]",
+                reason="Flow definition names get a per-deployment suffix at deploy time, so "
+                "the handler is allowed on this account's and Region's flow-definition/* "
+                "only; iam:PassRole is granted on each flow's role ARN.",
+            )
         )
 
     @property
@@ -137,3 +204,22 @@ class FlowDefinitionProvider(Construct):
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             )
         )
+
+
+def logical_id(construct: Construct) -> str:
+    """The logical id of ``construct``'s CloudFormation resource, as cdk-nag names it."""
+    child = construct.node.default_child
+    assert child is not None, f"{construct.node.path} has no CloudFormation resource"
+    return Stack.of(construct).resolve(Stack.of(construct).get_logical_id(child))  # type: ignore[arg-type, no-any-return]
+
+
+def _nag_arn(stack: Stack, service: str, resource: str) -> str:
+    """An ARN of ``stack`` as cdk-nag prints it in finding ids (unknowns as <AWS::Name>)."""
+
+    def part(value: str, pseudo: str) -> str:
+        return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
+
+    partition = part(stack.partition, "Partition")
+    region = part(stack.region, "Region")
+    account = part(stack.account, "AccountId")
+    return f"arn:{partition}:{service}:{region}:{account}:{resource}"
