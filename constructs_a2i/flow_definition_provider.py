@@ -15,7 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 __all__ = [
     "FLOW_DEFINITION_RESOURCE_TYPE",
@@ -116,14 +116,11 @@ class FlowDefinitionProvider(Construct):
             description="A2I flow definitions: wait until Active",
         )
         # The framework's own functions get roles of ours: with them the CDK adds no
-        # AWS managed policy, and their logs go to the provider's log group only.
-        self.framework_role = iam.Role(
-            self,
-            "FrameworkRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="The CDK provider framework's functions for A2I flow definitions",
-        )
-        self.log_group.grant_write(self.framework_role)
+        # AWS managed policy, and their logs go to the provider's log group only. The
+        # waiter's functions need a role apart from onEvent's: onEvent starts the state
+        # machine, which invokes them (one shared role would be a dependency cycle).
+        self.framework_on_event_role = self._framework_role("FrameworkOnEventRole")
+        self.framework_waiter_role = self._framework_role("FrameworkWaiterRole")
         self.provider = cr.Provider(
             self,
             "Provider",
@@ -132,8 +129,8 @@ class FlowDefinitionProvider(Construct):
             query_interval=QUERY_INTERVAL,
             total_timeout=TOTAL_TIMEOUT,
             log_group=self.log_group,
-            framework_on_event_role=self.framework_role,
-            framework_complete_and_timeout_role=self.framework_role,
+            framework_on_event_role=self.framework_on_event_role,
+            framework_complete_and_timeout_role=self.framework_waiter_role,
             disable_waiter_state_machine_logging=False,
             waiter_state_machine_log_options=cr.LogOptions(
                 destination=logs.LogGroup(
@@ -145,6 +142,16 @@ class FlowDefinitionProvider(Construct):
         )
         self._acknowledge_findings()
 
+    def _framework_role(self, id: str) -> iam.Role:
+        role = iam.Role(
+            self,
+            id,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="A CDK provider framework function for A2I flow definitions",
+        )
+        self.log_group.grant_write(role)
+        return role
+
     def _acknowledge_findings(self) -> None:
         """cdk-nag findings that are inherent to a provider, each with its reason."""
         invoke_reason = (
@@ -155,8 +162,10 @@ class FlowDefinitionProvider(Construct):
             self.provider.node.find_child(name)
             for name in ("framework-isComplete", "framework-onTimeout")
         ]
+        handlers = [self.on_event_function, self.is_complete_function]
         for granted_to, functions in (
-            (self.framework_role, [self.on_event_function, self.is_complete_function]),
+            (self.framework_on_event_role, handlers),
+            (self.framework_waiter_role, handlers),
             (self.provider.node.find_child("waiter-state-machine"), framework_functions),
         ):
             for function in functions:
@@ -206,7 +215,7 @@ class FlowDefinitionProvider(Construct):
         )
 
 
-def logical_id(construct: Construct) -> str:
+def logical_id(construct: IConstruct) -> str:
     """The logical id of ``construct``'s CloudFormation resource, as cdk-nag names it."""
     child = construct.node.default_child
     assert child is not None, f"{construct.node.path} has no CloudFormation resource"
