@@ -39,6 +39,7 @@ from constructs_a2i.flow_definition_provider import (
 from constructs_a2i.human_task_ui import IHumanTaskUi
 from constructs_a2i.naming import generated_name
 from constructs_a2i.validation import (
+    A2IValidationError,
     check_arn_resource,
     check_int_range,
     check_length,
@@ -304,7 +305,7 @@ class FlowDefinition(FlowDefinitionBase):
         properties: dict[str, Any] = {
             "Definition": definition,
             "Tags": self._tags.rendered_tags,
-            "RemovalPolicy": removal_policy.value,
+            "RemovalPolicy": _handler_removal_policy(removal_policy),
         }
         if flow_definition_name is not None:
             properties["FlowDefinitionName"] = flow_definition_name
@@ -470,6 +471,18 @@ class _ImportedFlowDefinition(FlowDefinitionBase):
     @property
     def flow_definition_name(self) -> str:
         return self._name
+
+
+def _handler_removal_policy(policy: RemovalPolicy) -> str:
+    """The handler's word for ``policy``: ``retain`` keeps the flow definition."""
+    if policy in (RemovalPolicy.RETAIN, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE):
+        return "retain"
+    if policy == RemovalPolicy.DESTROY:
+        return "destroy"
+    raise A2IValidationError(
+        f"removal_policy must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE; got {policy}"
+        " (a flow definition has no snapshot)"
+    )
 
 
 def _seconds(duration: Duration | None) -> int | None:
