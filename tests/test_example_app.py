@@ -1,0 +1,109 @@
+"""The example app: snapshot, cdk-nag (AwsSolutions) and cfn-lint."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, Validations
+from cdk_nag import AwsSolutionsChecks
+
+import app as example
+from tests.lint import cfn_lint_errors
+
+ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def normalized(template: dict[str, Any]) -> dict[str, Any]:
+    """The template with asset hashes blanked, so handler edits don't churn the snapshot."""
+    return json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template)))  # type: ignore[no-any-return]
+
+
+def test_snapshot(example_app_template: dict[str, Any], snapshot: Any) -> None:
+    assert normalized(example_app_template) == snapshot
+
+
+def test_example_uses_the_placeholder_team_without_context(
+    example_app_template: dict[str, Any],
+) -> None:
+    flows = [
+        r
+        for r in example_app_template["Resources"].values()
+        if r["Type"] == "Custom::A2IFlowDefinition"
+    ]
+    assert len(flows) == 1
+    config = flows[0]["Properties"]["Definition"]["HumanLoopConfig"]
+    assert config["WorkteamArn"] == example.PLACEHOLDER_WORKTEAM_ARN
+    assert config["TaskKeywords"] == ["text", "classification"]
+
+
+def test_workteam_arn_from_context() -> None:
+    from aws_cdk.assertions import Template
+
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/real-team"
+    app = example.build_app(App(context={"workteam_arn": arn}))
+    template = Template.from_stack(app.node.find_child("TextReviewExample")).to_json()  # type: ignore[arg-type]
+    assert arn in json.dumps(template)
+
+
+def test_cfn_lint_reports_no_errors(example_app_template: dict[str, Any]) -> None:
+    assert cfn_lint_errors(example_app_template) == []
+
+
+def test_cfn_lint_would_catch_an_error(example_app_template: dict[str, Any]) -> None:
+    broken = json.loads(json.dumps(example_app_template))
+    key = next(k for k, v in broken["Resources"].items() if v["Type"] == "AWS::KMS::Key")
+    broken["Resources"][key]["Properties"]["EnableKeyRotation"] = "sometimes"
+    assert cfn_lint_errors(broken)
+
+
+def nag_violations(app: App) -> list[tuple[str, str]]:
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    try:
+        app.synth()
+    except Exception as error:  # the CDK raises when a validation plugin reports errors
+        if "ValidationFailed" not in str(error):
+            raise
+    report = json.loads((Path(app.outdir) / "validation-report.json").read_text())
+    return [
+        (violation["ruleName"], construct["constructPath"])
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    ]
+
+
+def test_cdk_nag_finds_nothing_unacknowledged() -> None:
+    with tempfile.TemporaryDirectory() as outdir:
+        app = example.build_app(App(outdir=outdir))
+        assert nag_violations(app) == []
+
+
+def test_cdk_nag_runs_and_would_report() -> None:
+    """The same check reports a finding once an acknowledgment is missing."""
+    from aws_cdk import aws_s3 as s3
+
+    with tempfile.TemporaryDirectory() as outdir:
+        app = example.build_app(App(outdir=outdir))
+        stack = app.node.find_child("TextReviewExample")
+        s3.Bucket(stack, "UnloggedBucket")  # type: ignore[arg-type]
+        rules = {rule for rule, _ in nag_violations(app)}
+        assert "AwsSolutions-S1" in rules
+
+
+def test_acknowledgments_carry_reasons() -> None:
+    app = example.build_app(App())
+    acknowledged: dict[str, str] = {}
+    for construct in app.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == "aws:cdk:acknowledged-rules":
+                for rule, reason in entry.data.items():
+                    acknowledged[f"{construct.node.path} {rule}"] = reason
+    assert acknowledged, "the library acknowledges its inherent findings"
+    for where, reason in acknowledged.items():
+        assert len(reason) >= 60, f"{where}: the reason must explain itself: {reason!r}"
+    rules = {where.split(" ", 1)[1] for where in acknowledged}
+    assert "AwsSolutions-SF2" in {rule.split("::")[-1] for rule in rules}
