@@ -300,7 +300,9 @@ class TestOptions:
         stack = new_stack()
         bucket = s3.Bucket.from_bucket_name(stack, "Bucket", "my-results")
         key = kms.Key.from_key_arn(
-            stack, "Key", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+            stack,
+            "Key",
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         )
         role = iam.Role(stack, "MyRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
         flow = make_flow(
@@ -339,7 +341,9 @@ class TestOptions:
         assert output["KmsKeyId"] == key.key_arn
         assert resource["DeletionPolicy"] == "Retain"
         assert props["RemovalPolicy"] == "retain"
-        assert flow.role is role and flow.output_bucket is bucket and flow.output_prefix == "reviews"
+        assert (
+            flow.role is role and flow.output_bucket is bucket and flow.output_prefix == "reviews"
+        )
         put = next(st for st in statements(template) if st["Action"] == "s3:PutObject")
         assert put["Resource"] == {
             "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::my-results/reviews/*"]]
@@ -485,9 +489,7 @@ class TestGrants:
 
 def _logical_id(template: dict[str, Any], type_: str, contains: str = "") -> str:
     ids = [
-        k
-        for k, v in template["Resources"].items()
-        if v["Type"] == type_ and re.search(contains, k)
+        k for k, v in template["Resources"].items() if v["Type"] == type_ and re.search(contains, k)
     ]
     assert len(ids) == 1, f"expected one {type_} matching {contains!r}: {ids}"
     return ids[0]
