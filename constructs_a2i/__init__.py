@@ -7,6 +7,9 @@
 
 from constructs_a2i.flow_definition import (
     DEFAULT_OUTPUT_PREFIX,
+    HUMAN_LOOP_EVENT_SOURCE,
+    HUMAN_LOOP_FINAL_STATUSES,
+    HUMAN_LOOP_STATUS_CHANGE,
     FlowDefinition,
     FlowDefinitionBase,
     IFlowDefinition,
@@ -14,6 +17,13 @@ from constructs_a2i.flow_definition import (
 from constructs_a2i.flow_definition_provider import (
     FLOW_DEFINITION_RESOURCE_TYPE,
     FlowDefinitionProvider,
+)
+from constructs_a2i.human_loop_results import HumanLoopResults
+from constructs_a2i.human_loop_starter import (
+    CONTENT_CLASSIFIERS,
+    Activation,
+    HumanLoopStarter,
+    StarterSource,
 )
 from constructs_a2i.human_task_ui import (
     TEMPLATE_MAX_LENGTH,
@@ -25,18 +35,26 @@ from constructs_a2i.validation import A2IValidationError
 from constructs_a2i.workteam import PUBLIC_CROWD_ACCOUNT, IWorkteam, Workteam
 
 __all__ = [
+    "CONTENT_CLASSIFIERS",
     "DEFAULT_OUTPUT_PREFIX",
     "FLOW_DEFINITION_RESOURCE_TYPE",
+    "HUMAN_LOOP_EVENT_SOURCE",
+    "HUMAN_LOOP_FINAL_STATUSES",
+    "HUMAN_LOOP_STATUS_CHANGE",
     "PUBLIC_CROWD_ACCOUNT",
     "TEMPLATE_MAX_LENGTH",
     "A2IValidationError",
+    "Activation",
     "FlowDefinition",
     "FlowDefinitionBase",
     "FlowDefinitionProvider",
+    "HumanLoopResults",
+    "HumanLoopStarter",
     "HumanTaskUi",
     "IFlowDefinition",
     "IHumanTaskUi",
     "IWorkteam",
+    "StarterSource",
     "TaskTemplate",
     "Workteam",
 ]

@@ -25,6 +25,7 @@ from aws_cdk import (
     TagType,
     Validations,
 )
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -52,10 +53,20 @@ from constructs_a2i.workteam import IWorkteam
 
 __all__ = [
     "DEFAULT_OUTPUT_PREFIX",
+    "HUMAN_LOOP_EVENT_SOURCE",
+    "HUMAN_LOOP_FINAL_STATUSES",
+    "HUMAN_LOOP_STATUS_CHANGE",
     "FlowDefinition",
     "FlowDefinitionBase",
     "IFlowDefinition",
 ]
+
+HUMAN_LOOP_EVENT_SOURCE = "aws.sagemaker"
+"""The EventBridge source of A2I's human-loop events."""
+HUMAN_LOOP_STATUS_CHANGE = "SageMaker A2I HumanLoop Status Change"
+"""The EventBridge detail-type A2I emits when a human loop completes, fails or stops."""
+HUMAN_LOOP_FINAL_STATUSES = ("Completed", "Failed", "Stopped")
+"""The statuses a human loop ends in."""
 
 DEFAULT_OUTPUT_PREFIX = "a2i-output"
 """The key prefix under which A2I writes ``output.json`` files by default."""
@@ -98,6 +109,17 @@ class IFlowDefinition(Protocol):
 
     def grant_manage_human_loops(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to list, describe, stop and delete human loops."""
+        ...
+
+    def on_human_loop_status_change(
+        self,
+        id: str,
+        *,
+        target: events.IRuleTarget | None = None,
+        statuses: Sequence[str] = ...,
+        description: str | None = None,
+    ) -> events.Rule:
+        """An EventBridge rule for this flow's human loops reaching ``statuses``."""
         ...
 
 
@@ -143,6 +165,48 @@ class FlowDefinitionBase(Resource):
             resource_arns=[Stack.of(self).format_arn(service="sagemaker", resource="human-loop/*")],
         )
         return grant.combine(loops)
+
+    def on_human_loop_status_change(
+        self,
+        id: str,
+        *,
+        target: events.IRuleTarget | None = None,
+        statuses: Sequence[str] = HUMAN_LOOP_FINAL_STATUSES,
+        description: str | None = None,
+    ) -> events.Rule:
+        """An EventBridge rule that fires when a human loop of this flow definition ends.
+
+        ::
+
+            flow.on_human_loop_status_change("Finished", target=targets.SqsQueue(results))
+
+        :param id: the rule's construct id (in this flow definition's scope).
+        :param target: where matching events go. Default: none (add with ``add_target``).
+        :param statuses: the statuses to match, of ``Completed``, ``Failed`` and
+            ``Stopped``. Default: all three.
+        :param description: the rule's description. Default: one naming the flow.
+        """
+        unknown = [s for s in statuses if s not in HUMAN_LOOP_FINAL_STATUSES]
+        if unknown or not statuses:
+            raise A2IValidationError(
+                f"statuses must be 1-3 of {list(HUMAN_LOOP_FINAL_STATUSES)}; got {list(statuses)}"
+            )
+        rule = events.Rule(
+            self,
+            id,
+            description=description or f"A2I human loops of {self.node.path} that ended",
+            event_pattern=events.EventPattern(
+                source=[HUMAN_LOOP_EVENT_SOURCE],
+                detail_type=[HUMAN_LOOP_STATUS_CHANGE],
+                detail={
+                    "flowDefinitionArn": [self.flow_definition_arn],
+                    "humanLoopStatus": list(statuses),
+                },
+            ),
+        )
+        if target is not None:
+            rule.add_target(target)
+        return rule
 
 
 @jsii.implements(IValidation)

@@ -1,0 +1,100 @@
+"""Deliver each finished human loop, with its parsed answers, to the user's queue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from aws_cdk import Duration
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from constructs_a2i.flow_definition import HUMAN_LOOP_FINAL_STATUSES, FlowDefinition
+from constructs_a2i.flow_definition_provider import HANDLER_RUNTIME
+
+__all__ = ["HumanLoopResults"]
+
+_HANDLER_DIR = Path(__file__).parent / "runtime" / "human_loop_results"
+
+
+class HumanLoopResults(Construct):
+    """For every finished loop, one message with its status and human answers.
+
+    ::
+
+        HumanLoopResults(stack, "Results", flow_definition=flow, destination=results_queue)
+
+    A Lambda, triggered by the flow's ``SageMaker A2I HumanLoop Status Change`` events,
+    reads ``output.json`` from the output bucket (for Completed loops) and sends one
+    message with ``humanLoopName``, ``status``, ``failureCode``, ``failureReason``,
+    ``outputS3Uri``, ``inputContent`` and ``humanAnswers``. Events it could not deliver
+    after EventBridge's and Lambda's retries land in ``dead_letter_queue``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        flow_definition: FlowDefinition,
+        destination: sqs.IQueue,
+        statuses: Sequence[str] = HUMAN_LOOP_FINAL_STATUSES,
+    ) -> None:
+        """
+        :param flow_definition: the flow whose loops are reported; its output bucket and
+            key are read.
+        :param destination: the queue that receives one message per finished loop
+            (standard or FIFO).
+        :param statuses: which endings to report. Default: Completed, Failed and Stopped.
+        """
+        super().__init__(scope, id)
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Delivers finished A2I human loops and their answers",
+        )
+        self.log_group.grant_write(role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=HANDLER_RUNTIME,
+            handler="index.handler",
+            code=lambda_.Code.from_asset(
+                str(_HANDLER_DIR), exclude=["__pycache__", "*.pyc", "__init__.py"]
+            ),
+            role=role,
+            timeout=Duration.seconds(30),
+            memory_size=256,
+            environment={
+                "FLOW_DEFINITION_ARN": flow_definition.flow_definition_arn,
+                "DESTINATION_QUEUE_URL": destination.queue_url,
+            },
+            log_group=self.log_group,
+            dead_letter_queue=self.dead_letter_queue,
+            description="Delivers each finished A2I human loop with its answers",
+        )
+        flow_definition.grant_read_results(self.function)
+        destination.grant_send_messages(self.function)
+        self.rule = flow_definition.on_human_loop_status_change(
+            f"{id}Rule",
+            statuses=statuses,
+            target=targets.LambdaFunction(
+                self.function,
+                retry_attempts=8,
+                max_event_age=Duration.hours(6),
+                dead_letter_queue=self.dead_letter_queue,
+            ),
+        )

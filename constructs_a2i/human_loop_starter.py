@@ -1,0 +1,369 @@
+"""Start human loops from events, exactly once per input.
+
+Every source (an SQS queue, S3 uploads, EventBridge events) delivers into one SQS queue
+with a dead-letter queue; the starter Lambda (``runtime/human_loop_starter``) consumes it
+with partial batch responses, so a redelivered or duplicated input never starts a
+second loop and a failed one is retried and then parked in the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Duration, aws_s3, aws_sqs
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from constructs_a2i.flow_definition import IFlowDefinition
+from constructs_a2i.flow_definition_provider import HANDLER_RUNTIME
+from constructs_a2i.validation import A2IValidationError, check_int_range, is_token
+
+__all__ = [
+    "CONTENT_CLASSIFIERS",
+    "Activation",
+    "HumanLoopStarter",
+    "StarterSource",
+]
+
+CONTENT_CLASSIFIERS = ("FreeOfPersonallyIdentifiableInformation", "FreeOfAdultContent")
+"""The content classifiers StartHumanLoop accepts (its DataAttributes)."""
+
+_HANDLER_DIR = Path(__file__).parent / "runtime" / "human_loop_starter"
+_PATH = re.compile(r"^(\$\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+|\[\d+\])*$")
+_OPERATORS = {"lt", "le", "gt", "ge", "eq", "ne"}
+_PREFIX = re.compile(r"^[a-z0-9](-*[a-z0-9])*$")
+_FUNCTION_TIMEOUT = Duration.minutes(1)
+
+
+def _check_path(prop: str, path: str) -> None:
+    if not _PATH.match(path):
+        raise A2IValidationError(
+            f"{prop} must be a path into the message like '$.prediction.confidence' or "
+            f"'items[0].id' (keys of letters, digits, '_' or '-'); got {path!r}"
+        )
+
+
+@dataclass(frozen=True)
+class Activation:
+    """When a message should start a human loop; other messages are skipped (not failed).
+
+    ::
+
+        Activation.below("$.prediction.confidence", 0.8)
+    """
+
+    path: str
+    """Where the value is in the message, e.g. ``$.prediction.confidence``."""
+    operator: str
+    """One of ``lt``, ``le``, ``gt``, ``ge``, ``eq``, ``ne``."""
+    value: Any
+    """What the message's value is compared with."""
+
+    def __post_init__(self) -> None:
+        _check_path("activation path", self.path)
+        if self.operator not in _OPERATORS:
+            raise A2IValidationError(
+                f"activation operator must be one of {sorted(_OPERATORS)}; got {self.operator!r}"
+            )
+        try:
+            json.dumps(self.value)
+        except TypeError as error:
+            raise A2IValidationError(
+                f"activation value must be JSON (a number, string, boolean or null); "
+                f"got {self.value!r}"
+            ) from error
+
+    @classmethod
+    def below(cls, path: str, threshold: float) -> Activation:
+        """Start a loop when the value at ``path`` is less than ``threshold``."""
+        return cls(path, "lt", threshold)
+
+    @classmethod
+    def above(cls, path: str, threshold: float) -> Activation:
+        """Start a loop when the value at ``path`` is greater than ``threshold``."""
+        return cls(path, "gt", threshold)
+
+    @classmethod
+    def equals(cls, path: str, value: Any) -> Activation:
+        """Start a loop when the value at ``path`` equals ``value``."""
+        return cls(path, "eq", value)
+
+    def to_json(self) -> str:
+        """The form the starter Lambda reads from its ``ACTIVATION`` variable."""
+        return json.dumps(
+            {"path": self.path, "operator": self.operator, "value": self.value},
+            separators=(",", ":"),
+        )
+
+
+class StarterSource:
+    """Where the inputs of human loops come from. Use the factories."""
+
+    def __init__(
+        self,
+        *,
+        queue: aws_sqs.IQueue | None = None,
+        bucket: aws_s3.IBucket | None = None,
+        prefix: str | None = None,
+        suffix: str | None = None,
+        event_pattern: events.EventPattern | None = None,
+        event_bus: events.IEventBus | None = None,
+    ) -> None:
+        self._queue = queue
+        self._bucket = bucket
+        self._prefix = prefix
+        self._suffix = suffix
+        self._event_pattern = event_pattern
+        self._event_bus = event_bus
+
+    @classmethod
+    def sqs(cls, queue: aws_sqs.IQueue | None = None) -> StarterSource:
+        """JSON messages sent to an SQS queue.
+
+        :param queue: your queue (give it a dead-letter queue). Default: a new encrypted
+            queue with a dead-letter queue.
+        """
+        return cls(queue=queue)
+
+    @classmethod
+    def s3(
+        cls, bucket: aws_s3.IBucket, *, prefix: str | None = None, suffix: str | None = None
+    ) -> StarterSource:
+        """Objects created in ``bucket`` (through EventBridge notifications, which this
+        turns on for the bucket), optionally under ``prefix`` and ending in ``suffix``."""
+        return cls(bucket=bucket, prefix=prefix, suffix=suffix)
+
+    @classmethod
+    def event_bridge(
+        cls, *, event_pattern: events.EventPattern, event_bus: events.IEventBus | None = None
+    ) -> StarterSource:
+        """EventBridge events that match ``event_pattern``; each event's ``detail`` is the
+        input. Default bus: the account's default event bus."""
+        return cls(event_pattern=event_pattern, event_bus=event_bus)
+
+    @property
+    def queue(self) -> aws_sqs.IQueue | None:
+        """The user's queue, for an SQS source that brings one."""
+        return self._queue
+
+    def _bind(self, scope: Construct, queue: aws_sqs.IQueue) -> events.Rule | None:
+        """Route this source's events into ``queue``; returns the rule, if any."""
+        if self._bucket is not None:
+            self._bucket.enable_event_bridge_notification()
+            key: dict[str, Any] = {}
+            if self._prefix and self._suffix:
+                key = {"wildcard": f"{self._prefix}*{self._suffix}"}
+            elif self._prefix:
+                key = {"prefix": self._prefix}
+            elif self._suffix:
+                key = {"suffix": self._suffix}
+            detail: dict[str, Any] = {"bucket": {"name": [self._bucket.bucket_name]}}
+            if key:
+                detail["object"] = {"key": [key]}
+            pattern = events.EventPattern(
+                source=["aws.s3"], detail_type=["Object Created"], detail=detail
+            )
+            return events.Rule(
+                scope,
+                "SourceRule",
+                event_pattern=pattern,
+                targets=[targets.SqsQueue(queue)],
+                description="S3 uploads that start A2I human loops",
+            )
+        if self._event_pattern is not None:
+            return events.Rule(
+                scope,
+                "SourceRule",
+                event_pattern=self._event_pattern,
+                event_bus=self._event_bus,
+                targets=[targets.SqsQueue(queue)],
+                description="EventBridge events that start A2I human loops",
+            )
+        return None
+
+
+class HumanLoopStarter(Construct):
+    """A Lambda that starts one human loop per input, from SQS, S3 or EventBridge.
+
+    ::
+
+        starter = HumanLoopStarter(stack, "Starter", flow_definition=flow,
+            source=StarterSource.s3(bucket, prefix="in/", suffix=".png"),
+            activation=Activation.below("$.prediction.confidence", 0.8))
+
+    The loop name is derived from the input's identity (``id_field`` when given, else a
+    hash of the content; for S3 the bucket, key and version or ETag), so a duplicate
+    never starts a second loop. Messages that cannot start a loop are retried
+    ``max_receive_count`` times and then land in the dead-letter queue.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        flow_definition: IFlowDefinition,
+        source: StarterSource | None = None,
+        activation: Activation | None = None,
+        input_content: str | None = None,
+        id_field: str | None = None,
+        content_classifiers: Sequence[str] = (),
+        batch_size: int = 10,
+        max_batching_window: Duration | None = None,
+        max_concurrency: int = 10,
+        reserved_concurrency: int | None = None,
+        max_receive_count: int = 5,
+        loop_name_prefix: str | None = None,
+    ) -> None:
+        """
+        :param flow_definition: the flow whose loops are started.
+        :param source: where inputs come from. Default: ``StarterSource.sqs()``.
+        :param activation: start a loop only when this holds. Default: always.
+        :param input_content: path of the part of the message that becomes the loop's
+            InputContent. Default: the whole message (for S3: a reference to the object).
+        :param id_field: path of a caller-supplied id in the message. Default: a hash of
+            the content identifies the input.
+        :param content_classifiers: ``FreeOfPersonallyIdentifiableInformation`` and/or
+            ``FreeOfAdultContent`` (required by the public crowd). Default: none.
+        :param batch_size: messages per invocation, 1-10. Default: 10.
+        :param max_batching_window: how long Lambda gathers a batch. Default: none.
+        :param max_concurrency: concurrent StartHumanLoop calls per invocation, 1-50.
+            Default: 10.
+        :param reserved_concurrency: the function's reserved concurrency, to stay under
+            the account's StartHumanLoop quota. Default: unreserved.
+        :param max_receive_count: deliveries before a message goes to the dead-letter
+            queue (new queues only). Default: 5.
+        :param loop_name_prefix: up to 20 characters that start every loop name.
+            Default: none.
+        """
+        super().__init__(scope, id)
+        _check_starter_props(
+            input_content=input_content,
+            id_field=id_field,
+            content_classifiers=content_classifiers,
+            batch_size=batch_size,
+            max_concurrency=max_concurrency,
+            reserved_concurrency=reserved_concurrency,
+            max_receive_count=max_receive_count,
+            loop_name_prefix=loop_name_prefix,
+        )
+        source = source or StarterSource.sqs()
+        self.dead_letter_queue: aws_sqs.IQueue | None
+        if source.queue is not None:
+            self.queue: aws_sqs.IQueue = source.queue
+            self.dead_letter_queue = None
+        else:
+            dlq = aws_sqs.Queue(
+                self,
+                "DeadLetterQueue",
+                encryption=aws_sqs.QueueEncryption.SQS_MANAGED,
+                enforce_ssl=True,
+                retention_period=Duration.days(14),
+            )
+            self.dead_letter_queue = dlq
+            self.queue = aws_sqs.Queue(
+                self,
+                "Queue",
+                encryption=aws_sqs.QueueEncryption.SQS_MANAGED,
+                enforce_ssl=True,
+                # AWS's advice for Lambda sources: at least six times the timeout.
+                visibility_timeout=Duration.seconds(_FUNCTION_TIMEOUT.to_seconds() * 6),
+                dead_letter_queue=aws_sqs.DeadLetterQueue(
+                    queue=dlq, max_receive_count=max_receive_count
+                ),
+            )
+        self.source_rule = source._bind(self, self.queue)
+
+        environment = {"FLOW_DEFINITION_ARN": flow_definition.flow_definition_arn}
+        environment["MAX_CONCURRENCY"] = str(max_concurrency)
+        if activation is not None:
+            environment["ACTIVATION"] = activation.to_json()
+        if input_content is not None:
+            environment["INPUT_PATH"] = input_content
+        if id_field is not None:
+            environment["ID_FIELD"] = id_field
+        if content_classifiers:
+            environment["CONTENT_CLASSIFIERS"] = ",".join(content_classifiers)
+        if loop_name_prefix:
+            environment["LOOP_NAME_PREFIX"] = loop_name_prefix
+
+        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Starts A2I human loops from queued inputs",
+        )
+        self.log_group.grant_write(role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=HANDLER_RUNTIME,
+            handler="index.handler",
+            code=lambda_.Code.from_asset(
+                str(_HANDLER_DIR), exclude=["__pycache__", "*.pyc", "__init__.py"]
+            ),
+            role=role,
+            timeout=_FUNCTION_TIMEOUT,
+            memory_size=256,
+            environment=environment,
+            reserved_concurrent_executions=reserved_concurrency,
+            log_group=self.log_group,
+            description="Starts one A2I human loop per input, exactly once",
+        )
+        self.function.add_event_source(
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=batch_size,
+                max_batching_window=max_batching_window,
+                report_batch_item_failures=True,
+            )
+        )
+        flow_definition.grant_start_human_loop(self.function)
+
+
+def _check_starter_props(
+    *,
+    input_content: str | None,
+    id_field: str | None,
+    content_classifiers: Sequence[str],
+    batch_size: int,
+    max_concurrency: int,
+    reserved_concurrency: int | None,
+    max_receive_count: int,
+    loop_name_prefix: str | None,
+) -> None:
+    if input_content is not None:
+        _check_path("input_content", input_content)
+    if id_field is not None:
+        _check_path("id_field", id_field)
+    for classifier in content_classifiers:
+        if classifier not in CONTENT_CLASSIFIERS:
+            raise A2IValidationError(
+                f"content_classifiers items must be one of {list(CONTENT_CLASSIFIERS)}; "
+                f"got {classifier!r}"
+            )
+    check_int_range("batch_size", batch_size, 1, 10)
+    check_int_range("max_concurrency", max_concurrency, 1, 50)
+    if reserved_concurrency is not None:
+        check_int_range("reserved_concurrency", reserved_concurrency, 1, None)
+    check_int_range("max_receive_count", max_receive_count, 1, 1000)
+    if (
+        loop_name_prefix is not None
+        and not is_token(loop_name_prefix)
+        and (len(loop_name_prefix) > 20 or not _PREFIX.match(loop_name_prefix))
+    ):
+        raise A2IValidationError(
+            "loop_name_prefix must be 1-20 lower-case letters, digits and hyphens, "
+            f"starting and ending with a letter or digit; got {loop_name_prefix!r}"
+        )
