@@ -116,17 +116,24 @@ def main() -> None:
             f"{median(scenario, 'process_s'):>11.3f}{median(scenario, 'peak_mib'):>10.0f}"
             f"{median(scenario, 'functions'):>9.0f}"
         )
-    for key, label in (("synth_s", "synth time"), ("process_s", "whole process"),
-                       ("peak_mib", "peak memory")):
+    for key, label in (
+        ("synth_s", "synth time"),
+        ("process_s", "whole process"),
+        ("peak_mib", "peak memory"),
+    ):
         ratio = median("example", key) / median("empty", key)
         print(f"example / empty, {label}: {ratio:.2f}x (target <= 1.3x)")
     for a, b in (("1", "10"), ("10", "50"), ("1", "50")):
         per_flow = (median(b, "synth_s") - median(a, "synth_s")) / (int(b) - int(a))
-        print(f"marginal synth cost per flow definition, {a}->{b}: {per_flow * 1000:.1f} ms "
-              "(target <= 60 ms)")
+        print(
+            f"marginal synth cost per flow definition, {a}->{b}: {per_flow * 1000:.1f} ms "
+            "(target <= 60 ms)"
+        )
     lambdas = {median(s, "functions") for s in ("1", "10", "50")}
-    print(f"Lambda functions with 1/10/50 flow definitions: {sorted(lambdas)} (constant: "
-          f"{len(lambdas) == 1})")
+    print(
+        f"Lambda functions with 1/10/50 flow definitions: {sorted(lambdas)} (constant: "
+        f"{len(lambdas) == 1})"
+    )
 
 
 if __name__ == "__main__":
