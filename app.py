@@ -12,9 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import App, Duration, Environment, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_a2i import FlowDefinition, HumanTaskUi, TaskTemplate, Workteam
+from constructs_a2i import (
+    Activation,
+    FlowDefinition,
+    HumanLoopResults,
+    HumanLoopStarter,
+    HumanTaskUi,
+    StarterSource,
+    TaskTemplate,
+    Workteam,
+)
 
 PLACEHOLDER_WORKTEAM_ARN = (
     "arn:aws:sagemaker:us-east-1:111111111111:workteam/private-crowd/"
@@ -57,6 +67,34 @@ class TextReviewStack(Stack):
             output_prefix="reviews",
             removal_policy=RemovalPolicy.DESTROY,
         )
+        # Predictions arrive as JSON messages on the starter's queue; only those the model
+        # was unsure of start a human loop, one per prediction id however often it arrives.
+        self.starter = HumanLoopStarter(
+            self,
+            "Starter",
+            flow_definition=self.flow,
+            source=StarterSource.sqs(),
+            activation=Activation.below("$.prediction.confidence", 0.8),
+            id_field="$.id",
+            content_classifiers=["FreeOfPersonallyIdentifiableInformation"],
+            reserved_concurrency=5,
+        )
+        # Every finished loop, with the reviewers' answers, lands on this queue.
+        results_dlq = sqs.Queue(
+            self,
+            "ReviewedLabelsDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.results_queue = sqs.Queue(
+            self,
+            "ReviewedLabels",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(queue=results_dlq, max_receive_count=5),
+        )
+        HumanLoopResults(self, "Results", flow_definition=self.flow, destination=self.results_queue)
         Tags.of(self).add("project", "text-review")
 
 

@@ -12,7 +12,6 @@ from typing import Any, Protocol, runtime_checkable
 
 import jsii
 from aws_cdk import (
-    Acknowledgment,
     ArnFormat,
     CfnOutput,
     CustomResource,
@@ -23,7 +22,6 @@ from aws_cdk import (
     Stack,
     TagManager,
     TagType,
-    Validations,
 )
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -35,9 +33,9 @@ from constructs_a2i.flow_definition_provider import (
     FLOW_DEFINITION_RESOURCE_TYPE,
     SERVICE_TIMEOUT,
     FlowDefinitionProvider,
-    logical_id,
 )
 from constructs_a2i.human_task_ui import IHumanTaskUi
+from constructs_a2i.nag import acknowledge, objects_finding
 from constructs_a2i.naming import generated_name
 from constructs_a2i.validation import (
     A2IValidationError,
@@ -330,15 +328,14 @@ class FlowDefinition(FlowDefinitionBase):
             iam.PolicyStatement(actions=_KMS_ACTIONS, resources=[self._encryption_key.key_arn])
         )
 
-        if role is None and output_bucket is None:
-            bucket_arn = f"<{logical_id(self._output_bucket)}.Arn>"
-            Validations.of(self._role).acknowledge(
-                Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::{bucket_arn}/{self._output_prefix}/*]",
-                    reason="A2I writes each human loop's output.json under a key it chooses "
-                    f"below the output prefix, so s3:PutObject is allowed on "
-                    f"<output bucket>/{self._output_prefix}/* only.",
-                )
+        finding = objects_finding(self._output_bucket, self._output_prefix)
+        if role is None and finding is not None:
+            acknowledge(
+                self._role,
+                finding,
+                "A2I writes each human loop's output.json under a key it chooses below the "
+                f"output prefix, so s3:PutObject is allowed on <bucket>/{self._output_prefix}/*"
+                " only.",
             )
 
         provider = FlowDefinitionProvider.of(self)
@@ -417,12 +414,11 @@ class FlowDefinition(FlowDefinitionBase):
                 )
             ],
         )
-        Validations.of(access_logs).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="This is the output bucket's server access log bucket; logging its own "
-                "access would recurse.",
-            )
+        acknowledge(
+            access_logs,
+            "AwsSolutions-S1",
+            "This is the output bucket's server access log bucket; logging its own "
+            "access would recurse.",
         )
         return s3.Bucket(
             self,

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Duration, Stack, Token, Validations
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
-from constructs import Construct, IConstruct
+from constructs import Construct
+
+from constructs_a2i.nag import acknowledge, logical_id, nag_arn
 
 __all__ = [
     "FLOW_DEFINITION_RESOURCE_TYPE",
@@ -24,7 +26,6 @@ __all__ = [
     "SERVICE_TIMEOUT",
     "TOTAL_TIMEOUT",
     "FlowDefinitionProvider",
-    "logical_id",
 ]
 
 FLOW_DEFINITION_RESOURCE_TYPE = "Custom::A2IFlowDefinition"
@@ -158,6 +159,7 @@ class FlowDefinitionProvider(Construct):
             "The CDK provider framework invokes this function; the CDK grants "
             "lambda:InvokeFunction on the function and its versions (<function ARN>:*)."
         )
+        waiter = self.provider.node.find_child("waiter-state-machine")
         framework_functions = [
             self.provider.node.find_child(name)
             for name in ("framework-isComplete", "framework-onTimeout")
@@ -166,37 +168,30 @@ class FlowDefinitionProvider(Construct):
         for granted_to, functions in (
             (self.framework_on_event_role, handlers),
             (self.framework_waiter_role, handlers),
-            (self.provider.node.find_child("waiter-state-machine"), framework_functions),
+            (waiter, framework_functions),
         ):
             for function in functions:
-                Validations.of(granted_to).acknowledge(
-                    Acknowledgment(
-                        id=f"AwsSolutions-IAM5[Resource::<{logical_id(function)}.Arn>:*]",
-                        reason=invoke_reason,
-                    )
-                )
-        Validations.of(self.provider.node.find_child("waiter-state-machine")).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason="Step Functions log delivery (logs:CreateLogDelivery and friends) "
-                "supports no resource-level permissions; AWS documents Resource '*'.",
-            )
+                rule = f"AwsSolutions-IAM5[Resource::<{logical_id(function)}.Arn>:*]"
+                acknowledge(granted_to, rule, invoke_reason)
+        acknowledge(
+            waiter,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Step Functions log delivery (logs:CreateLogDelivery and friends) "
+            "supports no resource-level permissions; AWS documents Resource '*'.",
         )
-        Validations.of(self.provider).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SF2",
-                reason="The waiter state machine only polls is_complete; every execution is "
-                "logged in full (level ALL), X-Ray tracing would add cost and no insight.",
-            ),
+        acknowledge(
+            self.provider,
+            "AwsSolutions-SF2",
+            "The waiter state machine only polls is_complete; every execution is "
+            "logged in full (level ALL), X-Ray tracing would add cost and no insight.",
         )
-        Validations.of(self.role).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::"
-                f"{_nag_arn(Stack.of(self), 'sagemaker', 'flow-definition/*')}]",
-                reason="Flow definition names get a per-deployment suffix at deploy time, so "
-                "the handler is allowed on this account's and Region's flow-definition/* "
-                "only; iam:PassRole is granted on each flow's role ARN.",
-            )
+        flow_definitions = nag_arn(Stack.of(self), "sagemaker", "flow-definition/*")
+        acknowledge(
+            self.role,
+            f"AwsSolutions-IAM5[Resource::{flow_definitions}]",
+            "Flow definition names get a per-deployment suffix at deploy time, so "
+            "the handler is allowed on this account's and Region's flow-definition/* "
+            "only; iam:PassRole is granted on each flow's role ARN.",
         )
 
     @property
@@ -213,22 +208,3 @@ class FlowDefinitionProvider(Construct):
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             )
         )
-
-
-def logical_id(construct: IConstruct) -> str:
-    """The logical id of ``construct``'s CloudFormation resource, as cdk-nag names it."""
-    child = construct.node.default_child
-    assert child is not None, f"{construct.node.path} has no CloudFormation resource"
-    return Stack.of(construct).resolve(Stack.of(construct).get_logical_id(child))  # type: ignore[arg-type, no-any-return]
-
-
-def _nag_arn(stack: Stack, service: str, resource: str) -> str:
-    """An ARN of ``stack`` as cdk-nag prints it in finding ids (unknowns as <AWS::Name>)."""
-
-    def part(value: str, pseudo: str) -> str:
-        return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
-
-    partition = part(stack.partition, "Partition")
-    region = part(stack.region, "Region")
-    account = part(stack.account, "AccountId")
-    return f"arn:{partition}:{service}:{region}:{account}:{resource}"

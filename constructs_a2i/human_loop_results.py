@@ -15,6 +15,7 @@ from constructs import Construct
 
 from constructs_a2i.flow_definition import HUMAN_LOOP_FINAL_STATUSES, FlowDefinition
 from constructs_a2i.flow_definition_provider import HANDLER_RUNTIME
+from constructs_a2i.nag import acknowledge, objects_finding
 
 __all__ = ["HumanLoopResults"]
 
@@ -86,7 +87,26 @@ class HumanLoopResults(Construct):
             dead_letter_queue=self.dead_letter_queue,
             description="Delivers each finished A2I human loop with its answers",
         )
-        flow_definition.grant_read_results(self.function)
+        # GetObject on the results only (grant_read_results would add List/GetBucket*).
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[
+                    flow_definition.output_bucket.arn_for_objects(
+                        f"{flow_definition.output_prefix}/*"
+                    )
+                ],
+            )
+        )
+        flow_definition.encryption_key.grant_decrypt(role)
+        finding = objects_finding(flow_definition.output_bucket, flow_definition.output_prefix)
+        if finding is not None:
+            acknowledge(
+                role,
+                finding,
+                "The function reads output.json files that A2I writes under keys it chooses "
+                "below the output prefix; s3:GetObject is allowed there only.",
+            )
         destination.grant_send_messages(self.function)
         self.rule = flow_definition.on_human_loop_status_change(
             f"{id}Rule",

@@ -1,0 +1,355 @@
+"""HumanLoopStarter, StarterSource, Activation, HumanLoopResults and status-change rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Duration, Environment, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.assertions import Template
+
+from constructs_a2i import (
+    A2IValidationError,
+    Activation,
+    FlowDefinition,
+    HumanLoopResults,
+    HumanLoopStarter,
+    StarterSource,
+)
+from tests.conftest import SHARED, TEST_ENV
+from tests.test_flow_definition import make_flow, resources, statements
+
+SAMPLE_EVENT = SHARED / "samples" / "human-loop-status-change.json"
+FLOW_ARN = "arn:aws:sagemaker:us-east-1:123456789012:flow-definition/existing-flow"
+
+
+def new_stack() -> Stack:
+    return Stack(App(), "Starter", env=Environment(**TEST_ENV))
+
+
+def only(template: dict[str, Any], type_: str, where: str = "") -> dict[str, Any]:
+    found = [v for k, v in resources(template, type_).items() if where in k]
+    assert len(found) == 1, f"expected one {type_} with {where!r}, found {len(found)}"
+    return found[0]
+
+
+def starter_function(template: dict[str, Any]) -> dict[str, Any]:
+    return only(template, "AWS::Lambda::Function", "StarterFunction")
+
+
+@pytest.fixture(scope="module")
+def default_starter() -> tuple[Stack, dict[str, Any]]:
+    stack = new_stack()
+    flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+    HumanLoopStarter(stack, "Starter", flow_definition=flow)
+    return stack, Template.from_stack(stack).to_json()
+
+
+class TestStarterDefaults:
+    def test_queue_with_dead_letter_queue_encrypted_tls_only(
+        self, default_starter: tuple[Stack, dict[str, Any]]
+    ) -> None:
+        _, template = default_starter
+        queues = resources(template, "AWS::SQS::Queue")
+        assert len(queues) == 2
+        main_id = next(k for k in queues if "StarterQueue" in k)
+        dlq_id = next(k for k in queues if "DeadLetterQueue" in k)
+        main = queues[main_id]["Properties"]
+        assert main["RedrivePolicy"] == {
+            "deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
+            "maxReceiveCount": 5,
+        }
+        assert main["VisibilityTimeout"] == 360  # six times the function's timeout
+        for queue in queues.values():
+            assert queue["Properties"]["SqsManagedSseEnabled"] is True
+        tls = [
+            st
+            for policy in resources(template, "AWS::SQS::QueuePolicy").values()
+            for st in policy["Properties"]["PolicyDocument"]["Statement"]
+            if st["Effect"] == "Deny"
+            and st.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+        ]
+        assert len(tls) == 2
+
+    def test_function_reports_partial_batch_failures(
+        self, default_starter: tuple[Stack, dict[str, Any]]
+    ) -> None:
+        _, template = default_starter
+        mapping = only(template, "AWS::Lambda::EventSourceMapping")["Properties"]
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["BatchSize"] == 10
+        function = starter_function(template)["Properties"]
+        assert function["Handler"] == "index.handler"
+        assert function["Runtime"] == "python3.14"
+        assert function["Environment"]["Variables"] == {
+            "FLOW_DEFINITION_ARN": FLOW_ARN,
+            "MAX_CONCURRENCY": "10",
+        }
+        assert "ReservedConcurrentExecutions" not in function
+
+    def test_least_privilege(self, default_starter: tuple[Stack, dict[str, Any]]) -> None:
+        _, template = default_starter
+        sts = statements(template)
+        start = [st for st in sts if st["Action"] == "sagemaker:StartHumanLoop"]
+        assert start == [
+            {"Action": "sagemaker:StartHumanLoop", "Effect": "Allow", "Resource": FLOW_ARN}
+        ]
+        consume = next(st for st in sts if "sqs:ReceiveMessage" in st["Action"])
+        assert consume["Resource"] == {
+            "Fn::GetAtt": [
+                next(k for k in resources(template, "AWS::SQS::Queue") if "StarterQueue" in k),
+                "Arn",
+            ]
+        }
+        for role in resources(template, "AWS::IAM::Role").values():
+            assert "ManagedPolicyArns" not in role["Properties"]
+
+    def test_handler_code_is_the_packaged_runtime(
+        self, default_starter: tuple[Stack, dict[str, Any]]
+    ) -> None:
+        stack, _ = default_starter
+        assembly = stack.node.root.synth()  # type: ignore[attr-defined]
+        asset_dirs = [p for p in Path(assembly.directory).iterdir() if p.name.startswith("asset.")]
+        indexes = [p / "index.py" for p in asset_dirs if (p / "index.py").exists()]
+        assert any("def handler" in p.read_text() for p in indexes)
+        for p in asset_dirs:
+            assert not (p / "__init__.py").exists()
+
+
+class TestStarterOptions:
+    def test_options_reach_the_environment(self) -> None:
+        stack = new_stack()
+        flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+        HumanLoopStarter(
+            stack,
+            "Starter",
+            flow_definition=flow,
+            activation=Activation.below("$.prediction.confidence", 0.8),
+            input_content="$.item",
+            id_field="$.meta.id",
+            content_classifiers=["FreeOfPersonallyIdentifiableInformation"],
+            batch_size=5,
+            max_batching_window=Duration.seconds(2),
+            max_concurrency=4,
+            reserved_concurrency=3,
+            max_receive_count=2,
+            loop_name_prefix="text",
+        )
+        template = Template.from_stack(stack).to_json()
+        function = starter_function(template)["Properties"]
+        variables = function["Environment"]["Variables"]
+        assert json.loads(variables["ACTIVATION"]) == {
+            "path": "$.prediction.confidence",
+            "operator": "lt",
+            "value": 0.8,
+        }
+        assert variables["INPUT_PATH"] == "$.item"
+        assert variables["ID_FIELD"] == "$.meta.id"
+        assert variables["CONTENT_CLASSIFIERS"] == "FreeOfPersonallyIdentifiableInformation"
+        assert variables["MAX_CONCURRENCY"] == "4"
+        assert variables["LOOP_NAME_PREFIX"] == "text"
+        assert function["ReservedConcurrentExecutions"] == 3
+        mapping = only(template, "AWS::Lambda::EventSourceMapping")["Properties"]
+        assert mapping["BatchSize"] == 5
+        assert mapping["MaximumBatchingWindowInSeconds"] == 2
+        queue = next(
+            q for k, q in resources(template, "AWS::SQS::Queue").items() if "StarterQueue" in k
+        )
+        assert queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 2
+
+    def test_bring_your_own_queue(self) -> None:
+        stack = new_stack()
+        flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+        queue = sqs.Queue(stack, "Mine")
+        starter = HumanLoopStarter(
+            stack, "Starter", flow_definition=flow, source=StarterSource.sqs(queue)
+        )
+        assert starter.queue is queue
+        assert starter.dead_letter_queue is None
+        template = Template.from_stack(stack).to_json()
+        assert len(resources(template, "AWS::SQS::Queue")) == 1
+
+    def test_s3_source_routes_object_created_events_into_the_queue(self) -> None:
+        stack = new_stack()
+        flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+        bucket = s3.Bucket(stack, "Inputs")
+        HumanLoopStarter(
+            stack,
+            "Starter",
+            flow_definition=flow,
+            source=StarterSource.s3(bucket, prefix="in/", suffix=".png"),
+        )
+        template = Template.from_stack(stack).to_json()
+        rule = only(template, "AWS::Events::Rule")["Properties"]
+        bucket_id = next(iter(resources(template, "AWS::S3::Bucket")))
+        assert rule["EventPattern"] == {
+            "source": ["aws.s3"],
+            "detail-type": ["Object Created"],
+            "detail": {
+                "bucket": {"name": [{"Ref": bucket_id}]},
+                "object": {"key": [{"wildcard": "in/*.png"}]},
+            },
+        }
+        queue_id = next(k for k in resources(template, "AWS::SQS::Queue") if "StarterQueue" in k)
+        assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+        # EventBridge notifications are turned on for the bucket.
+        assert "EventBridge" in json.dumps(template)
+        allow = [
+            st
+            for policy in resources(template, "AWS::SQS::QueuePolicy").values()
+            for st in policy["Properties"]["PolicyDocument"]["Statement"]
+            if st.get("Principal") == {"Service": "events.amazonaws.com"}
+        ]
+        assert allow and "sqs:SendMessage" in allow[0]["Action"]
+
+    @pytest.mark.parametrize(
+        ("prefix", "suffix", "key"),
+        [("in/", None, {"prefix": "in/"}), (None, ".png", {"suffix": ".png"}), (None, None, None)],
+    )
+    def test_s3_key_filters(self, prefix: str | None, suffix: str | None, key: Any) -> None:
+        stack = new_stack()
+        flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+        bucket = s3.Bucket(stack, "Inputs")
+        HumanLoopStarter(
+            stack,
+            "Starter",
+            flow_definition=flow,
+            source=StarterSource.s3(bucket, prefix=prefix, suffix=suffix),
+        )
+        detail = only(Template.from_stack(stack).to_json(), "AWS::Events::Rule")["Properties"][
+            "EventPattern"
+        ]["detail"]
+        assert detail.get("object", {}).get("key") == ([key] if key else None)
+
+    def test_event_bridge_source(self) -> None:
+        stack = new_stack()
+        flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+        bus = events.EventBus(stack, "Bus")
+        HumanLoopStarter(
+            stack,
+            "Starter",
+            flow_definition=flow,
+            source=StarterSource.event_bridge(
+                event_pattern=events.EventPattern(source=["my.app"], detail_type=["Prediction"]),
+                event_bus=bus,
+            ),
+        )
+        rule = only(Template.from_stack(stack).to_json(), "AWS::Events::Rule")["Properties"]
+        assert rule["EventPattern"] == {"source": ["my.app"], "detail-type": ["Prediction"]}
+        assert rule["EventBusName"] == {"Ref": next(iter(["BusEA82B648"]))}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"input_content": "$..bad"}, r"input_content must be a path"),
+        ({"id_field": "a b"}, r"id_field must be a path"),
+        ({"content_classifiers": ["FreeOfMalware"]}, r"content_classifiers items must be one of"),
+        ({"batch_size": 11}, r"batch_size must be between 1 and 10; got 11"),
+        ({"max_concurrency": 0}, r"max_concurrency must be between 1 and 50; got 0"),
+        ({"reserved_concurrency": 0}, r"reserved_concurrency must be >= 1; got 0"),
+        ({"loop_name_prefix": "Upper"}, r"loop_name_prefix must be 1-20"),
+        ({"loop_name_prefix": "x" * 21}, r"loop_name_prefix must be 1-20"),
+    ],
+)
+def test_starter_rejects(kwargs: dict[str, Any], message: str) -> None:
+    stack = new_stack()
+    flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+    with pytest.raises(A2IValidationError, match=message):
+        HumanLoopStarter(stack, "Starter", flow_definition=flow, **kwargs)
+
+
+def test_activation_checks_its_operator_and_path() -> None:
+    assert Activation.above("score", 3).operator == "gt"
+    assert Activation.equals("$.label", "cat").to_json() == (
+        '{"path":"$.label","operator":"eq","value":"cat"}'
+    )
+    with pytest.raises(A2IValidationError, match=r"activation operator must be one of"):
+        Activation("$.x", "between", 1)
+    with pytest.raises(A2IValidationError, match=r"activation path must be a path"):
+        Activation.below("$.", 1)
+    with pytest.raises(A2IValidationError, match=r"activation value must be JSON"):
+        Activation.equals("$.x", object())
+
+
+class TestStatusChange:
+    def pattern(self, flow_arn: str, statuses: list[str] | None = None) -> dict[str, Any]:
+        stack = new_stack()
+        flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", flow_arn)
+        queue = sqs.Queue(stack, "Results")
+        kwargs: dict[str, Any] = {"target": targets.SqsQueue(queue)}
+        if statuses is not None:
+            kwargs["statuses"] = statuses
+        flow.on_human_loop_status_change("Finished", **kwargs)
+        rule = only(Template.from_stack(stack).to_json(), "AWS::Events::Rule")
+        return rule["Properties"]["EventPattern"]  # type: ignore[no-any-return]
+
+    def test_pattern_matches_the_sample_event_and_not_another_flow(self) -> None:
+        sample = json.loads(SAMPLE_EVENT.read_text())
+        own = self.pattern(sample["detail"]["flowDefinitionArn"])
+        other = self.pattern("arn:aws:sagemaker:us-east-1:111111111111:flow-definition/other")
+        assert _matches(own, sample)
+        assert not _matches(other, sample)
+        assert not _matches(self.pattern(sample["detail"]["flowDefinitionArn"], ["Failed"]), sample)
+
+    def test_statuses_are_checked(self) -> None:
+        with pytest.raises(A2IValidationError, match=r"statuses must be 1-3 of"):
+            self.pattern(FLOW_ARN, ["Done"])
+
+    def test_rule_on_a_created_flow_definition(self) -> None:
+        stack = new_stack()
+        flow = make_flow(stack)
+        flow.on_human_loop_status_change("Finished")
+        rule = only(Template.from_stack(stack).to_json(), "AWS::Events::Rule")
+        detail = rule["Properties"]["EventPattern"]["detail"]
+        assert detail["flowDefinitionArn"] == [{"Fn::GetAtt": [_cr_id(stack), "FlowDefinitionArn"]}]
+        assert detail["humanLoopStatus"] == ["Completed", "Failed", "Stopped"]
+
+
+def test_results_construct() -> None:
+    stack = new_stack()
+    flow = make_flow(stack)
+    destination = sqs.Queue(stack, "Destination")
+    results = HumanLoopResults(stack, "Results", flow_definition=flow, destination=destination)
+    template = Template.from_stack(stack).to_json()
+    function = only(template, "AWS::Lambda::Function", "ResultsFunction")["Properties"]
+    assert function["Environment"]["Variables"]["DESTINATION_QUEUE_URL"] == {
+        "Ref": next(k for k in resources(template, "AWS::SQS::Queue") if "Destination" in k)
+    }
+    assert function["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0].startswith(
+        "ResultsDeadLetterQueue"
+    )
+    rule = only(template, "AWS::Events::Rule")["Properties"]
+    assert rule["Targets"][0]["RetryPolicy"] == {
+        "MaximumEventAgeInSeconds": 21600,
+        "MaximumRetryAttempts": 8,
+    }
+    actions = {a for st in statements(template) for a in _as_list(st["Action"])}
+    assert {"s3:GetObject*", "kms:Decrypt", "sqs:SendMessage"} <= actions
+    assert results.rule is not None
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _cr_id(stack: Stack) -> str:
+    template = Template.from_stack(stack).to_json()
+    return next(k for k, v in template["Resources"].items() if v["Type"].startswith("Custom::"))
+
+
+def _matches(pattern: Any, event: Any) -> bool:
+    """EventBridge matching for the subset the library's patterns use (exact values)."""
+    if isinstance(pattern, dict):
+        return isinstance(event, dict) and all(
+            key in event and _matches(value, event[key]) for key, value in pattern.items()
+        )
+    if isinstance(pattern, list):
+        return event in pattern
+    return bool(pattern == event)
