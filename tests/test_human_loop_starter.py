@@ -330,8 +330,12 @@ def test_results_construct() -> None:
         "MaximumEventAgeInSeconds": 21600,
         "MaximumRetryAttempts": 8,
     }
-    actions = {a for st in statements(template) for a in _as_list(st["Action"])}
-    assert {"s3:GetObject*", "kms:Decrypt", "sqs:SendMessage"} <= actions
+    policy = only(template, "AWS::IAM::Policy", "ResultsRole")["Properties"]["PolicyDocument"]
+    actions = {a for st in policy["Statement"] for a in _as_list(st["Action"])}
+    assert {"s3:GetObject", "kms:Decrypt", "sqs:SendMessage"} <= actions
+    assert not any(a.startswith("s3:") and a != "s3:GetObject" for a in actions)
+    get = next(st for st in policy["Statement"] if st["Action"] == "s3:GetObject")
+    assert get["Resource"]["Fn::Join"][1][-1] == "/a2i-output/*"
     assert results.rule is not None
 
 
