@@ -11,7 +11,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup synth test lint typecheck unit bench clean
+.PHONY: setup browser synth test lint typecheck unit bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -25,6 +25,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Debian's Chromium for the template-preview browser test (skipped where it cannot install).
+browser:
+	bash scripts/install-browser.sh
+
 synth: setup
 	cdk synth --quiet
 
@@ -35,7 +39,7 @@ lint: setup
 typecheck: setup
 	mypy constructs_a2i app.py
 
-unit: setup
+unit: setup browser
 	pytest -n $(PYTEST_WORKERS) -q
 
 test: lint typecheck unit

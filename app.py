@@ -9,8 +9,6 @@ Synthesizes with no AWS account, credentials or network::
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aws_cdk import App, Duration, Environment, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -32,8 +30,6 @@ PLACEHOLDER_WORKTEAM_ARN = (
 )
 """Used when no ``-c workteam_arn=...`` is given; deploys only once replaced."""
 
-TEMPLATE = Path(__file__).parent / "constructs_a2i" / "templates" / "text_classification.html"
-
 
 class TextReviewStack(Stack):
     """Reviewers confirm or correct the labels a text classifier was unsure of."""
@@ -44,13 +40,18 @@ class TextReviewStack(Stack):
         ui = HumanTaskUi(
             self,
             "ReviewUi",
-            template=TaskTemplate.from_file(
-                TEMPLATE,
-                sample_input={
+            # The built-in template; the sample is a prediction as it arrives on the queue,
+            # so `cdk synth` checks every task.input field the template reads against it.
+            template=TaskTemplate.text_classification(
+                categories=["positive", "negative", "neutral"],
+                text_field="text",
+                prediction_field="prediction",
+            ).with_sample_input(
+                {
+                    "id": "review-0001",
                     "text": "The delivery was late but the product is great.",
-                    "categories": ["positive", "negative", "neutral"],
                     "prediction": {"label": "negative", "confidence": 0.54},
-                },
+                }
             ),
         )
         self.flow = FlowDefinition(
