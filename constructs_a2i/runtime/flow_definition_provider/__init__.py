@@ -1,0 +1,1 @@
+"""The CloudFormation custom-resource handler for A2I flow definitions (``index``)."""

@@ -1,0 +1,1 @@
+"""Tests of the Lambda runtime code (starter and results handlers)."""
