@@ -1,0 +1,179 @@
+"""Deliver the result of each finished Amazon A2I human loop to one SQS queue.
+
+Input: the EventBridge event ``SageMaker A2I HumanLoop Status Change`` (source
+``aws.sagemaker``), delivered directly to this function (asynchronous invocation).
+
+* ``Completed``: reads ``detail.humanLoopOutput.outputS3Uri`` (``output.json``; SSE-KMS is
+  transparent to the client) and sends one message with the human answers.
+* ``Failed`` / ``Stopped``: there is no ``output.json``; sends the same message with
+  ``humanAnswers: []`` and the failure fields.
+* An event for another flow definition, or a status that is not final, is ignored (logged).
+
+The message::
+
+    {"humanLoopName", "humanLoopArn", "flowDefinitionArn", "status", "failureCode",
+     "failureReason", "outputS3Uri", "inputContent", "humanAnswers": [...]}
+
+When it would exceed the queue's classic 256 KiB message limit, ``inputContent`` and
+``humanAnswers`` are left out (``null`` and ``[]``) and ``"truncated": true`` tells the consumer
+to read ``outputS3Uri`` itself.
+
+An S3 or SQS error raises: Lambda retries the asynchronous event, then sends it to the
+function's dead-letter queue or failure destination. Delivery is at least once; consumers can
+deduplicate on ``humanLoopName`` + ``status``. With a FIFO queue the message group is the flow
+definition name and the deduplication id is ``<humanLoopName>-<status>``, so SQS drops
+repeats within its five-minute deduplication window.
+
+Environment: ``FLOW_DEFINITION_ARN``, ``DESTINATION_QUEUE_URL`` (both required).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+__all__ = ["FINAL_STATUSES", "MESSAGE_MAX_BYTES", "handler", "reset"]
+
+FINAL_STATUSES: Final = frozenset({"Completed", "Failed", "Stopped"})
+MESSAGE_MAX_BYTES: Final = 262_144
+_CONFIG: Final = Config(
+    connect_timeout=3,
+    read_timeout=10,
+    retries={"mode": "standard", "max_attempts": 3},
+)
+
+_s3: S3Client | None = None
+_sqs: Any = None
+
+
+def _s3_client() -> S3Client:
+    global _s3
+    if _s3 is None:
+        _s3 = boto3.client("s3", config=_CONFIG)
+    return _s3
+
+
+def _sqs_client() -> Any:
+    global _sqs
+    if _sqs is None:
+        _sqs = boto3.client("sqs", config=_CONFIG)
+    return _sqs
+
+
+def reset() -> None:
+    """Forget the cached clients (for tests)."""
+    global _s3, _sqs
+    _s3, _sqs = None, None
+
+
+def _log(level: str, message: str, **fields: Any) -> None:
+    line = json.dumps({"level": level, "message": message, **fields}, default=str)
+    sys.stdout.write(line + "\n")
+
+
+def _required_env(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ValueError(f"{name} is not set; the HumanLoopResults construct sets it")
+    return value
+
+
+def _split_s3_uri(uri: str) -> tuple[str, str]:
+    if not uri.startswith("s3://") or "/" not in uri[5:]:
+        raise ValueError(f"outputS3Uri {uri!r} is not an s3://bucket/key URI")
+    bucket, key = uri[5:].split("/", 1)
+    if not bucket or not key:
+        raise ValueError(f"outputS3Uri {uri!r} is not an s3://bucket/key URI")
+    return bucket, key
+
+
+def _read_output(uri: str) -> dict[str, Any]:
+    bucket, key = _split_s3_uri(uri)
+    body = _s3_client().get_object(Bucket=bucket, Key=key)["Body"]
+    try:
+        document = json.loads(body.read())
+    finally:
+        body.close()
+    if not isinstance(document, dict):
+        raise ValueError(f"{uri} is not a JSON object")
+    return document
+
+
+def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+    """Send the loop's result to ``DESTINATION_QUEUE_URL``; return what was done."""
+    flow_definition_arn = _required_env("FLOW_DEFINITION_ARN")
+    queue_url = _required_env("DESTINATION_QUEUE_URL")
+    detail = event.get("detail") if isinstance(event, Mapping) else None
+    if not isinstance(detail, Mapping):
+        raise ValueError("expected an EventBridge 'SageMaker A2I HumanLoop Status Change' event")
+
+    name = detail.get("humanLoopName")
+    status = detail.get("humanLoopStatus")
+    if detail.get("flowDefinitionArn") != flow_definition_arn:
+        _log(
+            "INFO",
+            "ignored: event for another flow definition",
+            humanLoopName=name,
+            flowDefinitionArn=detail.get("flowDefinitionArn"),
+            expected=flow_definition_arn,
+        )
+        return {"outcome": "ignored", "reason": "other flow definition"}
+    if status not in FINAL_STATUSES:
+        _log("INFO", "ignored: status is not final", humanLoopName=name, status=status)
+        return {"outcome": "ignored", "reason": f"status {status!r}"}
+    if not isinstance(name, str) or not name:
+        raise ValueError("event detail has no humanLoopName")
+
+    output = detail.get("humanLoopOutput")
+    output_uri = output.get("outputS3Uri") if isinstance(output, Mapping) else None
+    input_content: Any = None
+    answers: list[Any] = []
+    if status == "Completed":
+        if not isinstance(output_uri, str) or not output_uri:
+            raise ValueError(f"Completed event for {name} has no humanLoopOutput.outputS3Uri")
+        document = _read_output(output_uri)
+        input_content = document.get("inputContent")
+        found = document.get("humanAnswers")
+        answers = found if isinstance(found, list) else []
+
+    message: dict[str, Any] = {
+        "humanLoopName": name,
+        "humanLoopArn": detail.get("humanLoopArn"),
+        "flowDefinitionArn": flow_definition_arn,
+        "status": status,
+        "failureCode": detail.get("failureCode"),
+        "failureReason": detail.get("failureReason"),
+        "outputS3Uri": output_uri if isinstance(output_uri, str) else None,
+        "inputContent": input_content,
+        "humanAnswers": answers,
+    }
+    body = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    truncated = len(body.encode("utf-8")) > MESSAGE_MAX_BYTES
+    if truncated:
+        message.update(inputContent=None, humanAnswers=[], truncated=True)
+        body = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+    request: dict[str, Any] = {"QueueUrl": queue_url, "MessageBody": body}
+    if queue_url.endswith(".fifo"):
+        request["MessageGroupId"] = flow_definition_arn.rsplit("/", 1)[-1][:128]
+        request["MessageDeduplicationId"] = f"{name}-{status}"[:128]
+    message_id = _sqs_client().send_message(**request)["MessageId"]
+    _log(
+        "INFO",
+        "result sent",
+        humanLoopName=name,
+        status=status,
+        answers=len(answers),
+        truncated=truncated,
+        messageId=message_id,
+    )
+    return {"outcome": "sent", "messageId": message_id, "truncated": truncated}

@@ -1,0 +1,300 @@
+"""The results Lambda against S3 and SQS in moto, with the sample event and output.json."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from constructs_a2i.runtime.human_loop_results import index as results
+from constructs_a2i.testing import FakeA2I
+from tests.runtime.conftest import create_active_flow_definition
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+REGION = "us-east-1"
+FLOW_ARN = "arn:aws:sagemaker:us-east-1:111111111111:flow-definition/flowdef-nov-12"
+OUTPUT_URI = (
+    "s3://customer-output-bucket-specified-in-flow-definition/flowdef-nov-12/2019/11/14/17/37/36/"
+    "humanloop-nov-14-1/output.json"
+)
+BUCKET = "customer-output-bucket-specified-in-flow-definition"
+KEY = OUTPUT_URI.split(BUCKET + "/", 1)[1]
+
+
+def sample_event() -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((SAMPLES / "human-loop-status-change.json").read_text())
+    return event
+
+
+def sample_output() -> dict[str, Any]:
+    output: dict[str, Any] = json.loads((SAMPLES / "output-custom-task.json").read_text())
+    return output
+
+
+class Aws:
+    """Handles on the moto resources one test uses."""
+
+    def __init__(self, fifo: bool = False) -> None:
+        self.s3 = boto3.client("s3", region_name=REGION)
+        self.sqs = boto3.client("sqs", region_name=REGION)
+        self.kms = boto3.client("kms", region_name=REGION)
+        self.s3.create_bucket(Bucket=BUCKET)
+        self.key_id = self.kms.create_key()["KeyMetadata"]["KeyId"]
+        if fifo:
+            self.queue_url = self.sqs.create_queue(
+                QueueName="results.fifo", Attributes={"FifoQueue": "true"}
+            )["QueueUrl"]
+        else:
+            self.queue_url = self.sqs.create_queue(QueueName="results")["QueueUrl"]
+
+    def put_output(self, document: dict[str, Any], key: str = KEY) -> None:
+        # The flow definition's output is encrypted with a customer managed key; reading it
+        # back is transparent to the client.
+        self.s3.put_object(
+            Bucket=BUCKET,
+            Key=key,
+            Body=json.dumps(document).encode(),
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=self.key_id,
+        )
+
+    def messages(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        while True:
+            batch = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=10,
+                AttributeNames=["All"],
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
+            if not batch:
+                return found
+            found.extend(batch)
+            for message in batch:
+                self.sqs.delete_message(
+                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+
+
+@pytest.fixture
+def moto_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("FLOW_DEFINITION_ARN", FLOW_ARN)
+    results.reset()
+    with mock_aws():
+        yield
+    results.reset()
+
+
+@pytest.fixture
+def aws(moto_env: None, monkeypatch: pytest.MonkeyPatch) -> Aws:
+    handles = Aws()
+    monkeypatch.setenv("DESTINATION_QUEUE_URL", handles.queue_url)
+    return handles
+
+
+def test_completed_loop_sends_answers_from_output_json(aws: Aws) -> None:
+    aws.put_output(sample_output())
+
+    outcome = results.handler(sample_event(), None)
+
+    assert outcome["outcome"] == "sent"
+    [message] = aws.messages()
+    body = json.loads(message["Body"])
+    assert body == {
+        "humanLoopName": "humanloop-nov-14-1",
+        "humanLoopArn": "arn:aws:sagemaker:us-east-1:111111111111:human-loop/humanloop-nov-14-1",
+        "flowDefinitionArn": FLOW_ARN,
+        "status": "Completed",
+        "failureCode": None,
+        "failureReason": None,
+        "outputS3Uri": OUTPUT_URI,
+        "inputContent": sample_output()["inputContent"],
+        "humanAnswers": sample_output()["humanAnswers"],
+    }
+    assert body["humanAnswers"][0]["answerContent"] == {"sentiment": {"label": "Positive"}}
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "reason"),
+    [
+        ("Failed", "Expired", "The human loop expired before workers finished it"),
+        ("Failed", "ValidationError", "InputContent did not match the task template"),
+        ("Stopped", None, None),
+    ],
+)
+def test_failed_or_stopped_loop_sends_failure_without_reading_s3(
+    aws: Aws, status: str, code: str | None, reason: str | None
+) -> None:
+    event = sample_event()
+    event["detail"].update(humanLoopStatus=status, failureCode=code, failureReason=reason)
+    event["detail"].pop("humanLoopOutput")  # no output.json exists; nothing in S3 either
+
+    results.handler(event, None)
+
+    [message] = aws.messages()
+    body = json.loads(message["Body"])
+    assert body["status"] == status
+    assert body["failureCode"] == code
+    assert body["failureReason"] == reason
+    assert body["humanAnswers"] == []
+    assert body["inputContent"] is None
+    assert body["outputS3Uri"] is None
+    assert body["humanLoopName"] == "humanloop-nov-14-1"
+
+
+def test_failed_event_with_an_output_uri_still_does_not_read_it(aws: Aws) -> None:
+    event = sample_event()
+    event["detail"].update(humanLoopStatus="Failed", failureCode="InternalError")
+
+    results.handler(event, None)  # the object does not exist: reading it would raise
+
+    [message] = aws.messages()
+    assert json.loads(message["Body"])["humanAnswers"] == []
+
+
+def test_event_for_another_flow_definition_is_ignored(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = sample_event()
+    event["detail"]["flowDefinitionArn"] = FLOW_ARN.replace("flowdef-nov-12", "someone-else")
+
+    outcome = results.handler(event, None)
+
+    assert outcome["outcome"] == "ignored"
+    assert aws.messages() == []
+    log = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert log["message"] == "ignored: event for another flow definition"
+    assert log["humanLoopName"] == "humanloop-nov-14-1"
+
+
+def test_non_final_status_is_ignored(aws: Aws) -> None:
+    event = sample_event()
+    event["detail"]["humanLoopStatus"] = "InProgress"
+    assert results.handler(event, None)["outcome"] == "ignored"
+    assert aws.messages() == []
+
+
+def test_missing_output_object_raises_for_the_async_retry(aws: Aws) -> None:
+    with pytest.raises(ClientError) as raised:
+        results.handler(sample_event(), None)
+    assert raised.value.response["Error"]["Code"] == "NoSuchKey"
+    assert aws.messages() == []
+
+
+def test_completed_event_without_output_uri_raises(aws: Aws) -> None:
+    event = sample_event()
+    event["detail"].pop("humanLoopOutput")
+    with pytest.raises(ValueError, match=r"no humanLoopOutput\.outputS3Uri"):
+        results.handler(event, None)
+
+
+def test_output_that_is_not_json_raises(aws: Aws) -> None:
+    aws.s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"<html>")
+    with pytest.raises(ValueError):
+        results.handler(sample_event(), None)
+    assert aws.messages() == []
+
+
+def test_fifo_queue_groups_by_flow_and_deduplicates_by_loop_and_status(
+    moto_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws = Aws(fifo=True)
+    monkeypatch.setenv("DESTINATION_QUEUE_URL", aws.queue_url)
+    aws.put_output(sample_output())
+
+    results.handler(sample_event(), None)
+    results.handler(copy.deepcopy(sample_event()), None)  # EventBridge redelivery
+
+    [message] = aws.messages()  # the second send was deduplicated by SQS
+    assert message["Attributes"]["MessageGroupId"] == "flowdef-nov-12"
+    assert message["Attributes"]["MessageDeduplicationId"] == "humanloop-nov-14-1-Completed"
+
+
+def test_oversized_result_is_sent_as_a_pointer_to_output_json(aws: Aws) -> None:
+    output = sample_output()
+    answer = output["humanAnswers"][0]
+    output["humanAnswers"] = [
+        {**answer, "answerContent": {"notes": "x" * 1000, "n": i}} for i in range(400)
+    ]
+    aws.put_output(output)
+
+    outcome = results.handler(sample_event(), None)
+
+    assert outcome["truncated"] is True
+    [message] = aws.messages()
+    body = json.loads(message["Body"])
+    assert body["truncated"] is True
+    assert body["humanAnswers"] == []
+    assert body["outputS3Uri"] == OUTPUT_URI
+    assert len(message["Body"].encode()) <= results.MESSAGE_MAX_BYTES
+
+
+def test_missing_configuration_is_reported(moto_env: None) -> None:
+    with pytest.raises(ValueError, match="DESTINATION_QUEUE_URL is not set"):
+        results.handler(sample_event(), None)
+
+
+def test_events_from_the_fake_lifecycle_are_delivered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loops the A2I fake completes, fails and stops, through the results handler."""
+    with FakeA2I(seed=0) as fake:
+        flow_arn = create_active_flow_definition(fake)
+        a2i = fake.client("sagemaker-a2i-runtime")
+        for name in ("done", "expired", "stopped"):
+            a2i.start_human_loop(
+                HumanLoopName=name,
+                FlowDefinitionArn=flow_arn,
+                HumanLoopInput={"InputContent": json.dumps({"taskObject": name})},
+            )
+        fake.complete_human_loop("done")
+        fake.fail_human_loop("expired", failure_code="Expired")
+        a2i.stop_human_loop(HumanLoopName="stopped")
+        events = fake.events
+    assert [e["detail"]["humanLoopStatus"] for e in events] == ["Completed", "Failed", "Stopped"]
+
+    for name in ("AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_SAGEMAKER_A2I_RUNTIME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("FLOW_DEFINITION_ARN", flow_arn)
+    results.reset()
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue_url = sqs.create_queue(QueueName="results")["QueueUrl"]
+        monkeypatch.setenv("DESTINATION_QUEUE_URL", queue_url)
+        uri = events[0]["detail"]["humanLoopOutput"]["outputS3Uri"]
+        bucket, key = uri[5:].split("/", 1)
+        s3.create_bucket(Bucket=bucket)
+        output = {**sample_output(), "flowDefinitionArn": flow_arn, "humanLoopName": "done"}
+        output["inputContent"] = {"taskObject": "done"}
+        s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(output).encode())
+
+        for event in events:
+            results.handler(event, None)
+
+        bodies = [
+            json.loads(m["Body"])
+            for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+        ]
+    results.reset()
+    by_name = {body["humanLoopName"]: body for body in bodies}
+    assert set(by_name) == {"done", "expired", "stopped"}
+    assert by_name["done"]["inputContent"] == {"taskObject": "done"}
+    assert by_name["done"]["humanAnswers"] == sample_output()["humanAnswers"]
+    assert by_name["expired"]["failureCode"] == "Expired"
+    assert by_name["expired"]["humanAnswers"] == []
+    assert by_name["stopped"]["status"] == "Stopped"
+    assert all(body["flowDefinitionArn"] == flow_arn for body in bodies)

@@ -1,0 +1,709 @@
+"""The starter Lambda: real-shaped SQS, S3 and EventBridge events against the A2I fake."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from typing import Any
+
+import pytest
+from botocore.exceptions import ReadTimeoutError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from constructs_a2i.runtime.human_loop_starter import index
+from tests.runtime.conftest import (
+    Starter,
+    eventbridge_event,
+    log_lines,
+    s3_object_created,
+    sqs_record,
+)
+
+NAME = re.compile(r"^[a-z0-9](-*[a-z0-9])*$")
+FLOW = "arn:aws:sagemaker:us-east-1:111111111111:flow-definition/review"
+
+
+def loops_by_name(starter: Starter) -> dict[str, Any]:
+    return dict(starter.fake.human_loops)
+
+
+# --------------------------------------------------------------------------------------------
+# Loop names
+# --------------------------------------------------------------------------------------------
+
+
+@given(
+    prefix=st.from_regex(r"[a-z0-9](-?[a-z0-9]){0,9}", fullmatch=True) | st.just(""),
+    readable=st.text(max_size=300),
+    digest=st.from_regex(r"[0-9a-f]{64}", fullmatch=True),
+)
+def test_loop_names_are_always_valid_and_keep_the_hash(
+    prefix: str, readable: str, digest: str
+) -> None:
+    name = index.loop_name(prefix, readable, digest)
+    assert NAME.match(name), name
+    assert 1 <= len(name) <= 63
+    assert name.endswith(digest[: index.HASH_LENGTH])
+    assert name.startswith(prefix)
+    assert index.loop_name(prefix, readable, digest) == name  # deterministic
+
+
+@given(prefix=st.text(max_size=40), readable=st.text(max_size=100))
+def test_loop_names_are_valid_even_for_unchecked_prefixes(prefix: str, readable: str) -> None:
+    name = index.loop_name(prefix, readable, "0123456789abcdef" * 4)
+    assert NAME.match(name) and len(name) <= 63
+
+
+@given(st.text(min_size=1, max_size=200), st.text(min_size=1, max_size=200))
+def test_distinct_identities_get_distinct_names(first: str, second: str) -> None:
+    digest_a = index._digest(FLOW, "id", first)
+    digest_b = index._digest(FLOW, "id", second)
+    name_a = index.loop_name("p", first, digest_a)
+    name_b = index.loop_name("p", second, digest_b)
+    assert (name_a == name_b) == (first == second)
+
+
+def test_same_id_on_two_flow_definitions_gets_two_names() -> None:
+    other = FLOW.replace("review", "other")
+    assert index._digest(FLOW, "id", "42") != index._digest(other, "id", "42")
+
+
+def test_readable_part_is_cleaned_and_cut() -> None:
+    name = index.loop_name("claims", "Invoice #42 / ÉTÉ__2024.PDF", "ab" * 32)
+    assert name == "claims-invoice-42-t-2024-pdf-" + "ab" * 10
+    long = index.loop_name("claims", "x" * 500, "cd" * 32)
+    assert len(long) == 63 and long.endswith("cd" * 10)
+
+
+# --------------------------------------------------------------------------------------------
+# Paths and settings
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "document", "expected"),
+    [
+        ("id", {"id": 7}, 7),
+        ("$.meta.requestId", {"meta": {"requestId": "r-1"}}, "r-1"),
+        ("meta.requestId", {"meta": {"requestId": "r-1"}}, "r-1"),
+        ("$.items[1].id", {"items": [{"id": "a"}, {"id": "b"}]}, "b"),
+        ("$[0]", ["first"], "first"),
+        ("$.a.b", {"a": {}}, index._MISSING),
+        ("$.items[5]", {"items": []}, index._MISSING),
+        ("$.a.b", {"a": "not an object"}, index._MISSING),
+    ],
+)
+def test_paths_find_values(path: str, document: Any, expected: Any) -> None:
+    assert index.Path.parse(path, "ID_FIELD").find(document) == expected
+
+
+@pytest.mark.parametrize("path", ["a..b", "a.", "a[x]", "a[0]b", "$.", "[", "$"])
+def test_invalid_paths_are_configuration_errors(path: str) -> None:
+    with pytest.raises(index.ConfigurationError, match="ID_FIELD"):
+        index.Path.parse(path, "ID_FIELD")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "FLOW_DEFINITION_ARN is not set"),
+        ({"FLOW_DEFINITION_ARN": FLOW, "ACTIVATION": "{"}, "ACTIVATION is not valid JSON"),
+        (
+            {"FLOW_DEFINITION_ARN": FLOW, "ACTIVATION": '{"path": "a", "operator": "gt"}'},
+            "ACTIVATION must be a JSON object",
+        ),
+        (
+            {
+                "FLOW_DEFINITION_ARN": FLOW,
+                "ACTIVATION": '{"path": "a", "operator": "between", "value": 1}',
+            },
+            "operator 'between'",
+        ),
+        (
+            {
+                "FLOW_DEFINITION_ARN": FLOW,
+                "ACTIVATION": '{"path": "a", "operator": "lt", "value": true}',
+            },
+            "cannot be compared",
+        ),
+        ({"FLOW_DEFINITION_ARN": FLOW, "CONTENT_CLASSIFIERS": "FreeOfMalware"}, "FreeOfMalware"),
+        ({"FLOW_DEFINITION_ARN": FLOW, "MAX_CONCURRENCY": "0"}, "MAX_CONCURRENCY"),
+        ({"FLOW_DEFINITION_ARN": FLOW, "MAX_CONCURRENCY": "ten"}, "MAX_CONCURRENCY"),
+        ({"FLOW_DEFINITION_ARN": FLOW, "LOOP_NAME_PREFIX": "Claims"}, "LOOP_NAME_PREFIX"),
+        ({"FLOW_DEFINITION_ARN": FLOW, "LOOP_NAME_PREFIX": "a" * 21}, "LOOP_NAME_PREFIX"),
+        ({"FLOW_DEFINITION_ARN": FLOW, "ID_FIELD": "a..b"}, "ID_FIELD"),
+    ],
+)
+def test_invalid_settings_say_what_to_fix(env: dict[str, str], message: str) -> None:
+    with pytest.raises(index.ConfigurationError, match=re.escape(message)):
+        index.load_settings(env)
+
+
+def test_settings_are_parsed() -> None:
+    settings = index.load_settings(
+        {
+            "FLOW_DEFINITION_ARN": FLOW,
+            "ID_FIELD": "$.meta.id",
+            "INPUT_PATH": "$.document",
+            "ACTIVATION": '{"path": "$.score", "operator": "lt", "value": 0.8}',
+            "CONTENT_CLASSIFIERS": " FreeOfAdultContent,FreeOfPersonallyIdentifiableInformation ",
+            "MAX_CONCURRENCY": "4",
+            "LOOP_NAME_PREFIX": "claims",
+        }
+    )
+    assert settings.id_field is not None and settings.id_field.steps == ("meta", "id")
+    assert settings.input_path is not None and settings.input_path.steps == ("document",)
+    assert settings.activation is not None and settings.activation.operator == "lt"
+    assert settings.content_classifiers == (
+        "FreeOfAdultContent",
+        "FreeOfPersonallyIdentifiableInformation",
+    )
+    assert settings.max_concurrency == 4
+    assert settings.loop_name_prefix == "claims"
+
+
+def test_invalid_configuration_fails_the_whole_batch(starter: Starter) -> None:
+    starter.configure(ACTIVATION="not json")
+    with pytest.raises(index.ConfigurationError):
+        starter.run([sqs_record({"id": 1})])
+    assert starter.starts() == []
+
+
+def test_an_event_that_is_not_from_sqs_is_rejected(starter: Starter) -> None:
+    with pytest.raises(ValueError, match="SQS event"):
+        index.handler({"detail": {}}, None)
+
+
+# --------------------------------------------------------------------------------------------
+# SQS messages
+# --------------------------------------------------------------------------------------------
+
+
+def test_single_message_starts_one_loop_with_the_body_as_input(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    starter.configure(LOOP_NAME_PREFIX="claims")
+    body = {"taskObject": "Great product", "prediction": {"label": "positive", "confidence": 0.4}}
+
+    response = starter.run([sqs_record(body, "m-1")])
+
+    assert response == {"batchItemFailures": []}
+    [(name, loop)] = loops_by_name(starter).items()
+    assert NAME.match(name) and name.startswith("claims-") and len(name) <= 63
+    assert loop.input == body
+    assert loop.flow_definition_arn == starter.flow_definition_arn
+    assert loop.data_attributes is None
+    [line, summary] = log_lines(capsys.readouterr().out)
+    assert line == {
+        "level": "INFO",
+        "message": "human loop started",
+        "messageId": "m-1",
+        "humanLoopName": name,
+        "outcome": "started",
+        "reason": None,
+        "source": "sqs",
+        "attempts": 1,
+        "errorCode": None,
+        "receiveCount": "1",
+    }
+    assert summary["message"] == "batch processed" and summary["started"] == 1
+
+
+def test_batch_of_ten_starts_ten_loops_concurrently(starter: Starter) -> None:
+    starter.fake.faults.latency = 0.2
+    records = [sqs_record({"n": i}) for i in range(10)]
+    index._state()  # the client exists already (warm invocation)
+
+    began = time.perf_counter()
+    response = starter.run(records)
+    elapsed = time.perf_counter() - began
+
+    assert response["batchItemFailures"] == []
+    assert len(starter.fake.human_loops) == 10
+    assert len(starter.starts()) == 10
+    assert elapsed < 0.2 * 4, f"10 starts took {elapsed:.2f}s: not concurrent"
+
+
+def test_max_concurrency_bounds_parallel_starts(starter: Starter) -> None:
+    starter.configure(MAX_CONCURRENCY="2")
+    in_flight, peak, lock = [0], [0], threading.Lock()
+    real_start = index._start
+
+    def counting_start(*args: Any) -> index.Result:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        try:
+            time.sleep(0.02)
+            return real_start(*args)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    starter.monkeypatch.setattr(index, "_start", counting_start)
+    response = starter.run([sqs_record({"n": i}) for i in range(10)])
+
+    assert response["batchItemFailures"] == []
+    assert peak[0] == 2
+    assert len(starter.fake.human_loops) == 10
+
+
+def test_duplicates_within_a_batch_cost_one_call(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = {"taskObject": "same input", "score": 0.1}
+    records = [sqs_record(body, "a"), sqs_record({"other": 1}, "b"), sqs_record(body, "c")]
+
+    response = starter.run(records)
+
+    assert response["batchItemFailures"] == []
+    assert len(starter.fake.human_loops) == 2
+    assert len(starter.starts()) == 2
+    lines = {line["messageId"]: line for line in log_lines(capsys.readouterr().out)[:-1]}
+    assert lines["a"]["outcome"] == "started"
+    assert lines["c"]["outcome"] == "already-started"
+    assert lines["c"]["reason"] == "duplicate of message a in this batch"
+    assert lines["a"]["humanLoopName"] == lines["c"]["humanLoopName"]
+
+
+def test_content_hash_ignores_key_order_and_whitespace(starter: Starter) -> None:
+    starter.run([sqs_record('{"a": 1, "b": [1, 2]}')])
+    response = starter.run([sqs_record('{"b":[1,2],"a":1}')])
+    assert response["batchItemFailures"] == []
+    assert len(starter.fake.human_loops) == 1
+
+
+def test_redelivered_and_resent_messages_across_batches_start_nothing_new(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bodies = [{"n": i} for i in range(10)]
+    first = starter.run([sqs_record(body) for body in bodies])
+    # The producer re-sends five of them (new message ids), SQS redelivers one as is.
+    resent = [sqs_record(body) for body in bodies[:5]]
+    second = starter.run([*resent, sqs_record(bodies[9], receive_count=2)])
+
+    assert first["batchItemFailures"] == [] and second["batchItemFailures"] == []
+    assert len(starter.fake.human_loops) == 10
+    assert len(starter.starts(succeeded=True)) == 10
+    conflicts = [c for c in starter.fake.calls if c.error == "ConflictException"]
+    assert len(conflicts) == 6
+    outcomes = [line["outcome"] for line in log_lines(capsys.readouterr().out) if "outcome" in line]
+    assert outcomes.count("already-started") == 6
+
+
+def test_id_field_identifies_inputs_whatever_their_content(starter: Starter) -> None:
+    starter.configure(ID_FIELD="$.meta.requestId", LOOP_NAME_PREFIX="claims")
+
+    starter.run([sqs_record({"meta": {"requestId": "REQ-0042"}, "v": 1})])
+    response = starter.run([sqs_record({"meta": {"requestId": "REQ-0042"}, "v": 2})])
+
+    assert response["batchItemFailures"] == []
+    [name] = starter.fake.human_loops
+    assert name.startswith("claims-req-0042-")
+    assert starter.fake.human_loops[name].input["v"] == 1
+
+
+def test_integer_ids_are_identities(starter: Starter) -> None:
+    starter.configure(ID_FIELD="id")
+    starter.run([sqs_record({"id": 17, "v": 1}), sqs_record({"id": 18})])
+    assert sorted(n.split("-")[0] for n in starter.fake.human_loops) == ["17", "18"]
+
+
+def test_input_path_selects_the_input_content(starter: Starter) -> None:
+    starter.configure(INPUT_PATH="$.document")
+    starter.run([sqs_record({"document": {"text": "review me"}, "routing": "x"})])
+    [loop] = starter.fake.human_loops.values()
+    assert loop.input == {"text": "review me"}
+
+
+def test_content_classifiers_become_data_attributes(starter: Starter) -> None:
+    starter.configure(
+        CONTENT_CLASSIFIERS="FreeOfPersonallyIdentifiableInformation,FreeOfAdultContent"
+    )
+    starter.run([sqs_record({"n": 1})])
+    [loop] = starter.fake.human_loops.values()
+    assert loop.data_attributes == {
+        "ContentClassifiers": ["FreeOfAdultContent", "FreeOfPersonallyIdentifiableInformation"]
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Activation
+# --------------------------------------------------------------------------------------------
+
+
+def test_activation_condition_skips_or_starts(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    starter.configure(
+        ACTIVATION='{"path": "$.prediction.confidence", "operator": "lt", "value": 0.8}'
+    )
+    records = [
+        sqs_record({"prediction": {"confidence": 0.95}}, "confident"),
+        sqs_record({"prediction": {"confidence": 0.42}}, "unsure"),
+        sqs_record({"prediction": {}}, "missing"),
+        sqs_record({"prediction": {"confidence": "high"}}, "text"),
+    ]
+
+    response = starter.run(records)
+
+    assert starter.failed_ids(response) == {"missing", "text"}
+    assert len(starter.fake.human_loops) == 1
+    lines = {line["messageId"]: line for line in log_lines(capsys.readouterr().out)[:-1]}
+    assert lines["confident"]["outcome"] == "skipped"
+    assert lines["unsure"]["outcome"] == "started"
+    assert "'$.prediction.confidence' is missing" in lines["missing"]["reason"]
+    assert "not comparable" in lines["text"]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("operator", "value", "payload", "starts"),
+    [
+        ("le", 5, 5, True),
+        ("gt", 5, 5, False),
+        ("ge", 5, 5.0, True),
+        ("eq", "cat", "cat", True),
+        ("ne", "cat", "cat", False),
+        ("eq", True, True, True),
+        ("eq", True, 1, None),  # a number is not comparable with a boolean: malformed
+        ("lt", "b", "a", True),
+    ],
+)
+def test_activation_operators(
+    starter: Starter, operator: str, value: Any, payload: Any, starts: bool | None
+) -> None:
+    starter.configure(ACTIVATION=json.dumps({"path": "x", "operator": operator, "value": value}))
+    response = starter.run([sqs_record({"x": payload}, "m")])
+    assert (starter.failed_ids(response) == {"m"}) == (starts is None)
+    assert len(starter.fake.human_loops) == (1 if starts else 0)
+
+
+# --------------------------------------------------------------------------------------------
+# S3 and EventBridge sources
+# --------------------------------------------------------------------------------------------
+
+
+def test_s3_object_created_starts_one_loop_per_object_version(starter: Starter) -> None:
+    starter.configure(LOOP_NAME_PREFIX="docs")
+    first = s3_object_created("claims-inbox", "2024/05/Invoice 42.pdf", size=1234)
+    redelivered = json.loads(json.dumps(first))
+    redelivered["id"] = "another-eventbridge-id"  # a re-sent event has a new envelope id
+    overwritten = s3_object_created(
+        "claims-inbox", "2024/05/Invoice 42.pdf", etag="0cc175b9c0f1b6a831c399e269772661"
+    )
+
+    response = starter.run([sqs_record(first), sqs_record(redelivered), sqs_record(overwritten)])
+
+    assert response["batchItemFailures"] == []
+    assert len(starter.starts()) == 2
+    loops = starter.fake.human_loops
+    assert len(loops) == 2
+    for name in loops:
+        assert name.startswith("docs-invoice-42-pdf-") and NAME.match(name)
+    inputs = sorted((loop.input for loop in loops.values()), key=lambda i: i["etag"])
+    assert inputs[1] == {
+        "taskObject": "s3://claims-inbox/2024/05/Invoice 42.pdf",
+        "bucket": "claims-inbox",
+        "key": "2024/05/Invoice 42.pdf",
+        "size": 1234,
+        "etag": "b1946ac92492d2347c6235b4d2611184",
+    }
+
+
+def test_s3_version_id_is_the_identity_in_versioned_buckets(starter: Starter) -> None:
+    v1 = s3_object_created("bucket", "a.png", version_id="v1")
+    v2 = s3_object_created("bucket", "a.png", version_id="v2")  # same content and ETag
+    starter.run([sqs_record(v1), sqs_record(v2)])
+    versions = sorted(loop.input["versionId"] for loop in starter.fake.human_loops.values())
+    assert versions == ["v1", "v2"]
+
+
+def test_s3_event_without_object_key_is_malformed(starter: Starter) -> None:
+    event = s3_object_created("bucket", "a.png")
+    del event["detail"]["object"]["key"]
+    response = starter.run([sqs_record(event, "bad")])
+    assert starter.failed_ids(response) == {"bad"}
+    assert starter.starts() == []
+
+
+def test_custom_eventbridge_event_uses_its_detail(starter: Starter) -> None:
+    starter.configure(ID_FIELD="$.documentId")
+    detail = {"documentId": "doc-7", "classification": {"label": "fraud", "score": 0.51}}
+    event = eventbridge_event("com.example.classifier", "Classification Made", detail)
+    again = eventbridge_event("com.example.classifier", "Classification Made", detail)
+
+    response = starter.run([sqs_record(event, "e1"), sqs_record(again, "e2")])
+
+    assert response["batchItemFailures"] == []
+    [(name, loop)] = starter.fake.human_loops.items()
+    assert name.startswith("doc-7-")
+    assert loop.input == detail
+    assert len(starter.starts()) == 1
+
+
+def test_custom_eventbridge_event_content_hash_uses_the_detail_only(starter: Starter) -> None:
+    detail = {"documentId": "doc-7"}
+    starter.run([sqs_record(eventbridge_event("com.example", "Made", detail))])
+    # The same detail from a re-published event (new id and time) is the same input.
+    starter.run([sqs_record(eventbridge_event("com.example", "Made", detail))])
+    assert len(starter.fake.human_loops) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Malformed input
+# --------------------------------------------------------------------------------------------
+
+
+def test_malformed_messages_fail_alone_and_say_why(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    starter.configure(ID_FIELD="id")
+    secret = "4111-1111-1111-1111"
+    oversize = json.dumps({"id": "big", "text": "x" * index.INPUT_CONTENT_MAX_LENGTH})
+    records = [
+        sqs_record({"id": "ok-1", "card": secret}, "ok-1"),
+        sqs_record("this is not JSON " + secret, "not-json"),
+        sqs_record({"name": "no id here", "card": secret}, "no-id"),
+        sqs_record({"id": {"nested": 1}}, "object-id"),
+        sqs_record('{"id": "nan", "score": NaN}', "nan"),
+        sqs_record(oversize, "oversize"),
+        sqs_record({"id": "ok-2"}, "ok-2"),
+    ]
+
+    response = starter.run(records)
+
+    assert starter.failed_ids(response) == {"not-json", "no-id", "object-id", "nan", "oversize"}
+    assert sorted(c["HumanLoopName"].split("-")[0] for c in starter.starts()) == ["ok", "ok"]
+    assert len(starter.fake.human_loops) == 2
+    output = capsys.readouterr().out
+    assert secret not in output  # payload content never reaches the logs
+    lines = {line["messageId"]: line for line in log_lines(output)[:-1]}
+    assert lines["not-json"]["reason"] == (
+        "malformed: body is not JSON (Expecting value at character 0)"
+    )
+    assert lines["nan"]["reason"] == "malformed: body is not JSON (NaN is not a JSON value)"
+    assert lines["no-id"]["reason"].startswith("malformed: ID_FIELD 'id' is missing")
+    compact = len(json.dumps(json.loads(oversize), separators=(",", ":")))
+    assert lines["oversize"]["reason"] == (
+        f"malformed: InputContent is {compact} characters; A2I accepts at most 3145728"
+    )
+    assert all(lines[m]["level"] == "ERROR" for m in ("not-json", "no-id", "oversize"))
+    assert all(lines[m]["attempts"] == 0 for m in ("not-json", "no-id", "oversize"))
+
+
+def test_input_content_at_the_limit_is_accepted(starter: Starter) -> None:
+    filler = index.INPUT_CONTENT_MAX_LENGTH - len('{"t":""}')
+    body = json.dumps({"t": "y" * filler}, separators=(",", ":"))
+    assert len(body) == index.INPUT_CONTENT_MAX_LENGTH
+    response = starter.run([sqs_record(body, "edge")])
+    assert response["batchItemFailures"] == []
+    assert len(starter.fake.human_loops) == 1
+
+
+def test_pretty_printed_body_is_compacted_before_the_size_check(starter: Starter) -> None:
+    text = "z" * (index.INPUT_CONTENT_MAX_LENGTH - 100)
+    body = '{\n    "t":     "' + text + '"' + " " * 200 + "\n}"
+    assert len(body) > index.INPUT_CONTENT_MAX_LENGTH
+    response = starter.run([sqs_record(body)])
+    assert response["batchItemFailures"] == []
+    [loop] = starter.fake.human_loops.values()
+    assert len(loop.input_content) <= index.INPUT_CONTENT_MAX_LENGTH
+
+
+def test_missing_input_path_is_malformed(starter: Starter) -> None:
+    starter.configure(INPUT_PATH="$.document")
+    response = starter.run([sqs_record({"doc": 1}, "m")])
+    assert starter.failed_ids(response) == {"m"}
+    assert starter.starts() == []
+
+
+# --------------------------------------------------------------------------------------------
+# Service errors
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "InternalServerException"])
+def test_transient_errors_are_retried_in_the_invocation(
+    starter: Starter, capsys: pytest.CaptureFixture[str], code: str
+) -> None:
+    starter.fake.fail_next("StartHumanLoop", code, times=3)
+
+    response = starter.run([sqs_record({"n": 1}, "m")])
+
+    assert response["batchItemFailures"] == []
+    assert len(starter.fake.human_loops) == 1
+    assert [c.error for c in starter.fake.calls if c.operation == "StartHumanLoop"] == [
+        code,
+        code,
+        code,
+        None,
+    ]
+    [line] = log_lines(capsys.readouterr().out)[:-1]
+    assert line["outcome"] == "started" and line["attempts"] == 4
+
+
+def test_persistent_throttling_is_reported_after_max_attempts(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    starter.fake.fail_next("StartHumanLoop", "ThrottlingException", times=100)
+
+    response = starter.run([sqs_record({"n": 1}, "m"), sqs_record({"n": 2}, "m2")])
+
+    assert starter.failed_ids(response) == {"m", "m2"}
+    assert len(starter.starts()) == 2 * index.MAX_ATTEMPTS
+    line = log_lines(capsys.readouterr().out)[0]
+    assert line["level"] == "WARNING"
+    assert line["reason"].startswith(f"gave up after {index.MAX_ATTEMPTS} attempts")
+    assert line["errorCode"] == "ThrottlingException"
+
+
+def test_retries_stop_within_the_invocations_time_budget(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    starter.monkeypatch.setattr(index, "BACKOFF_BASE_SECONDS", 0.2)
+    starter.monkeypatch.setattr(index, "BACKOFF_CAP_SECONDS", 0.2)
+    starter.monkeypatch.setattr(index, "MAX_ATTEMPTS", 1000)
+    starter.fake.fail_next("StartHumanLoop", "ThrottlingException", times=1000)
+    remaining_ms = int((index.SAFETY_MARGIN_SECONDS + 0.5) * 1000)
+    index._state()  # the client exists already (warm invocation)
+
+    began = time.perf_counter()
+    response = starter.run([sqs_record({"n": 1}, "m")], remaining_ms=remaining_ms)
+    elapsed = time.perf_counter() - began
+
+    assert starter.failed_ids(response) == {"m"}
+    assert elapsed < remaining_ms / 1000 - index.SAFETY_MARGIN_SECONDS + 0.1
+    [line] = log_lines(capsys.readouterr().out)[:-1]
+    assert "no time left" in line["reason"]
+    assert 1 < line["attempts"] < 20
+
+
+def test_no_attempt_once_the_budget_is_spent(starter: Starter) -> None:
+    response = starter.run([sqs_record({"n": 1}, "m")], remaining_ms=500)
+    assert starter.failed_ids(response) == {"m"}
+    assert starter.starts() == []
+
+
+@pytest.mark.parametrize("code", ["ServiceQuotaExceededException", "ValidationException"])
+def test_quota_and_validation_errors_return_to_sqs_without_retries(
+    starter: Starter, capsys: pytest.CaptureFixture[str], code: str
+) -> None:
+    starter.configure(MAX_CONCURRENCY="1")  # "m" reaches the fake first
+    starter.fake.fail_next("StartHumanLoop", code)
+
+    response = starter.run([sqs_record({"n": 1}, "m"), sqs_record({"n": 2}, "ok")])
+
+    assert starter.failed_ids(response) == {"m"}
+    assert len(starter.starts()) == 2  # one call each: no retry of the failed one
+    line = next(line for line in log_lines(capsys.readouterr().out) if line.get("messageId") == "m")
+    assert line["errorCode"] == code and line["attempts"] == 1
+    assert line["reason"].startswith(code)
+
+
+def test_quota_reached_in_the_fake_fails_only_the_extra_messages(starter: Starter) -> None:
+    starter.fake.limits.in_progress_human_loops = 3
+    response = starter.run([sqs_record({"n": i}, f"m{i}") for i in range(5)])
+    assert len(starter.failed_ids(response)) == 2
+    assert len(starter.fake.human_loops) == 3
+
+
+def test_flow_definition_not_active_fails_the_messages(starter: Starter) -> None:
+    starter.configure(FLOW_DEFINITION_ARN=starter.flow_definition_arn.replace("review", "gone"))
+    response = starter.run([sqs_record({"n": 1}, "m")])
+    assert starter.failed_ids(response) == {"m"}
+
+
+def test_a_timeout_after_the_service_started_the_loop_counts_as_started(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, client = index._state()
+    timeouts = [1]
+
+    def lose_the_response(**_: Any) -> None:
+        if timeouts[0]:
+            timeouts[0] -= 1
+            raise ReadTimeoutError(endpoint_url=starter.fake.endpoint_url)
+
+    client.meta.events.register(
+        "after-call.sagemaker-a2i-runtime.StartHumanLoop", lose_the_response
+    )
+
+    response = starter.run([sqs_record({"n": 1}, "m")])
+
+    assert response["batchItemFailures"] == []
+    assert len(starter.fake.human_loops) == 1
+    assert [c.error for c in starter.fake.calls if c.operation == "StartHumanLoop"] == [
+        None,
+        "ConflictException",
+    ]
+    [line] = log_lines(capsys.readouterr().out)[:-1]
+    assert line["outcome"] == "already-started" and line["attempts"] == 2
+
+
+def test_unreachable_endpoint_is_retried_then_reported(starter: Starter) -> None:
+    starter.configure(AWS_ENDPOINT_URL_SAGEMAKER_A2I_RUNTIME="http://127.0.0.1:9")
+    starter.monkeypatch.setattr(index, "MAX_ATTEMPTS", 3)
+    response = starter.run([sqs_record({"n": 1}, "m")])
+    assert starter.failed_ids(response) == {"m"}
+
+
+def test_an_unexpected_error_fails_only_its_own_message(starter: Starter) -> None:
+    real_start = index._start
+
+    def buggy(client: Any, settings: Any, item: Any, deadline: float) -> index.Result:
+        if item.message_id == "bad":
+            raise KeyError("boom")
+        return real_start(client, settings, item, deadline)
+
+    starter.monkeypatch.setattr(index, "_start", buggy)
+    response = starter.run([sqs_record({"n": 1}, "bad"), sqs_record({"n": 2}, "good")])
+    assert starter.failed_ids(response) == {"bad"}
+    assert len(starter.fake.human_loops) == 1
+
+
+def test_duplicates_of_a_failed_message_fail_too(starter: Starter) -> None:
+    starter.fake.fail_next("StartHumanLoop", "ValidationException")
+    body = {"same": True}
+    response = starter.run([sqs_record(body, "first"), sqs_record(body, "second")])
+    assert starter.failed_ids(response) == {"first", "second"}
+    assert len(starter.starts()) == 1
+
+
+def test_input_quoted_in_a_service_error_is_not_logged(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    starter.fake.fail_next(
+        "StartHumanLoop",
+        "ValidationException",
+        message='1 validation error detected: Value \'{"card": "4111"}\' at '
+        "'humanLoopInput.inputContent' failed to satisfy constraint",
+    )
+    response = starter.run([sqs_record({"card": "4111"}, "m")])
+    assert starter.failed_ids(response) == {"m"}
+    output = capsys.readouterr().out
+    assert "4111" not in output
+    assert "Value (withheld) at 'humanLoopInput.inputContent'" in output
+
+
+def test_a_record_without_message_id_fails_the_whole_batch(starter: Starter) -> None:
+    record = sqs_record({"n": 1})
+    del record["messageId"]
+    with pytest.raises(ValueError, match="no messageId"):
+        starter.run([sqs_record({"n": 2}), record])
+    assert starter.starts() == []
+
+
+def test_client_is_built_for_concurrency_and_own_retries(starter: Starter) -> None:
+    starter.configure(MAX_CONCURRENCY="25")
+    _, client = index._state()
+    config: Any = client.meta.config
+    assert config.max_pool_connections >= 25
+    assert config.retries is not None
+    assert config.retries["mode"] == "standard"
+    assert config.retries["total_max_attempts"] == 1
+    assert config.connect_timeout == index.CONNECT_TIMEOUT_SECONDS
+    assert config.read_timeout == index.READ_TIMEOUT_SECONDS
+    assert client.meta.endpoint_url == starter.fake.endpoint_url
