@@ -152,6 +152,11 @@ class StarterSource:
         return cls(event_pattern=event_pattern, event_bus=event_bus)
 
     @property
+    def is_s3(self) -> bool:
+        """True for a source of S3 uploads."""
+        return self._bucket is not None
+
+    @property
     def queue(self) -> aws_sqs.IQueue | None:
         """The user's queue, for an SQS source that brings one."""
         return self._queue
@@ -258,6 +263,22 @@ class HumanLoopStarter(Construct):
             loop_name_prefix=loop_name_prefix,
         )
         source = source or StarterSource.sqs()
+        if source.is_s3:
+            given = [
+                name
+                for name, value in (
+                    ("activation", activation),
+                    ("input_content", input_content),
+                    ("id_field", id_field),
+                )
+                if value is not None
+            ]
+            if given:
+                raise A2IValidationError(
+                    f"{', '.join(given)} cannot be used with StarterSource.s3(): an S3 upload "
+                    "is identified by its bucket, key and version, and its InputContent is a "
+                    "reference to the object; filter uploads with prefix/suffix instead"
+                )
         self.dead_letter_queue: aws_sqs.IQueue | None
         if source.queue is not None:
             self.queue: aws_sqs.IQueue = source.queue

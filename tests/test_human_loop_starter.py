@@ -265,6 +265,22 @@ def test_starter_rejects(kwargs: dict[str, Any], message: str) -> None:
         HumanLoopStarter(stack, "Starter", flow_definition=flow, **kwargs)
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"activation": Activation.below("$.score", 1)},
+        {"input_content": "$.item"},
+        {"id_field": "$.id"},
+    ],
+)
+def test_s3_source_refuses_message_paths(kwargs: dict[str, Any]) -> None:
+    stack = new_stack()
+    flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+    source = StarterSource.s3(s3.Bucket(stack, "Inputs"))
+    with pytest.raises(A2IValidationError, match=r"cannot be used with StarterSource.s3\(\)"):
+        HumanLoopStarter(stack, "Starter", flow_definition=flow, source=source, **kwargs)
+
+
 def test_activation_checks_its_operator_and_path() -> None:
     assert Activation.above("score", 3).operator == "gt"
     assert Activation.equals("$.label", "cat").to_json() == (
