@@ -29,6 +29,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IValidation
 
+from constructs_a2i.activation_conditions import (
+    ActivationConditions,
+    Condition,
+    RequestSource,
+)
 from constructs_a2i.flow_definition_provider import (
     FLOW_DEFINITION_RESOURCE_TYPE,
     SERVICE_TIMEOUT,
@@ -37,6 +42,7 @@ from constructs_a2i.flow_definition_provider import (
 from constructs_a2i.human_task_ui import IHumanTaskUi
 from constructs_a2i.nag import acknowledge, objects_finding
 from constructs_a2i.naming import generated_name
+from constructs_a2i.task_price import TaskPrice
 from constructs_a2i.validation import (
     A2IValidationError,
     check_arn_resource,
@@ -164,6 +170,35 @@ class FlowDefinitionBase(Resource):
         )
         return grant.combine(loops)
 
+    def grant_textract_analyze_document(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to call Textract ``AnalyzeDocument`` with this flow's loop config.
+
+        Grants ``textract:AnalyzeDocument`` (Textract has no resource-level permissions,
+        so on ``*``) and ``sagemaker:StartHumanLoop`` on this flow definition. Reading
+        the document from S3 is a separate grant on its bucket.
+        """
+        self._check_grant_source(RequestSource.TEXTRACT_ANALYZE_DOCUMENT_FORMS)
+        service = iam.Grant.add_to_principal(
+            grantee=grantee, actions=["textract:AnalyzeDocument"], resource_arns=["*"]
+        )
+        return service.combine(self.grant_start_human_loop(grantee))
+
+    def grant_rekognition_detect_moderation_labels(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to call Rekognition ``DetectModerationLabels`` with this flow.
+
+        Grants ``rekognition:DetectModerationLabels`` (on ``*``: the operation acts on no
+        Rekognition resource) and ``sagemaker:StartHumanLoop`` on this flow definition.
+        Reading the image from S3 is a separate grant on its bucket.
+        """
+        self._check_grant_source(RequestSource.REKOGNITION_DETECT_MODERATION_LABELS_IMAGE)
+        service = iam.Grant.add_to_principal(
+            grantee=grantee, actions=["rekognition:DetectModerationLabels"], resource_arns=["*"]
+        )
+        return service.combine(self.grant_start_human_loop(grantee))
+
+    def _check_grant_source(self, expected: RequestSource) -> None:
+        """Imported flow definitions do not know their request source: nothing to check."""
+
     def on_human_loop_status_change(
         self,
         id: str,
@@ -265,6 +300,10 @@ class FlowDefinition(FlowDefinitionBase):
         encryption_key: kms.IKey | None = None,
         role: iam.IRole | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        request_source: RequestSource | str | None = None,
+        activation_conditions: (
+            ActivationConditions | Condition | Sequence[Condition] | None
+        ) = None,
     ) -> None:
         """
         :param workteam: who reviews the tasks.
@@ -287,6 +326,15 @@ class FlowDefinition(FlowDefinitionBase):
         :param role: the role SageMaker assumes. Default: a new least-privilege role.
         :param removal_policy: what happens to the flow definition when it leaves the
             stack. Default: DESTROY (results in S3 are kept by the bucket's own policy).
+        :param request_source: the AWS service that starts human loops by itself
+            (:class:`~constructs_a2i.activation_conditions.RequestSource`). Default: none,
+            a custom task started with ``StartHumanLoop``.
+        :param activation_conditions: when the service starts a human loop (only with a
+            ``request_source``). Default: none, every call with the flow's
+            ``HumanLoopConfig`` starts one.
+
+        A public-crowd work team's ``task_price`` must be one AWS lists for the flow's
+        task type: custom, Textract forms or Rekognition moderation.
         """
         super().__init__(scope, id)
         node_path = self.node.path
@@ -300,6 +348,9 @@ class FlowDefinition(FlowDefinitionBase):
             task_keywords=task_keywords,
             flow_definition_name=flow_definition_name,
             output_prefix=output_prefix,
+        )
+        self._request_source, self._activation_conditions, task_price = _check_integration(
+            workteam, request_source, activation_conditions
         )
         self._tags = TagManager(TagType.KEY_VALUE, FLOW_DEFINITION_RESOURCE_TYPE)
         self.node.add_validation(_TagLimits(self._tags))
@@ -355,6 +406,10 @@ class FlowDefinition(FlowDefinitionBase):
             )
         if task_keywords:
             human_loop_config["TaskKeywords"] = list(task_keywords)
+        if task_price is not None:
+            human_loop_config["PublicWorkforceTaskPrice"] = (
+                task_price.to_public_workforce_task_price()
+            )
         definition: dict[str, Any] = {
             "RoleArn": self._role.role_arn,
             "HumanLoopConfig": human_loop_config,
@@ -363,6 +418,16 @@ class FlowDefinition(FlowDefinitionBase):
                 "KmsKeyId": self._encryption_key.key_arn,
             },
         }
+        if self._request_source is not None:
+            definition["HumanLoopRequestSource"] = {
+                "AwsManagedHumanLoopRequestSource": self._request_source.value
+            }
+        if self._activation_conditions is not None:
+            definition["HumanLoopActivationConfig"] = {
+                "HumanLoopActivationConditionsConfig": {
+                    "HumanLoopActivationConditions": self._activation_conditions.to_json()
+                }
+            }
         properties: dict[str, Any] = {
             "Definition": definition,
             "Tags": self._tags.rendered_tags,
@@ -482,6 +547,28 @@ class FlowDefinition(FlowDefinitionBase):
         """The underlying custom resource (an escape hatch)."""
         return self._resource
 
+    @property
+    def request_source(self) -> RequestSource | None:
+        """The AWS service that starts this flow's human loops; None for custom tasks."""
+        return self._request_source
+
+    @property
+    def activation_conditions(self) -> ActivationConditions | None:
+        """When the request source starts a human loop; None: on every call."""
+        return self._activation_conditions
+
+    def _check_grant_source(self, expected: RequestSource) -> None:
+        if self._request_source is not expected:
+            have = (
+                f"request_source {self._request_source.name}"
+                if self._request_source is not None
+                else "no request_source (a custom task)"
+            )
+            raise A2IValidationError(
+                f"{self.node.path} has {have}; grant_{_GRANT_NAMES[expected]} is only for "
+                f"flow definitions with request_source=RequestSource.{expected.name}"
+            )
+
     def grant_read_results(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to list and read (and decrypt) the ``output.json`` files."""
         grant = self._output_bucket.grant_read(grantee, f"{self._output_prefix}/*")
@@ -543,6 +630,47 @@ def _handler_removal_policy(policy: RemovalPolicy) -> str:
         f"removal_policy must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE; got {policy}"
         " (a flow definition has no snapshot)"
     )
+
+
+_GRANT_NAMES = {
+    RequestSource.TEXTRACT_ANALYZE_DOCUMENT_FORMS: "textract_analyze_document",
+    RequestSource.REKOGNITION_DETECT_MODERATION_LABELS_IMAGE: (
+        "rekognition_detect_moderation_labels"
+    ),
+}
+
+
+def _check_integration(
+    workteam: IWorkteam,
+    request_source: RequestSource | str | None,
+    activation_conditions: ActivationConditions | Condition | Sequence[Condition] | None,
+) -> tuple[RequestSource | None, ActivationConditions | None, TaskPrice | None]:
+    """The request source, activation conditions and task price, checked together."""
+    source = RequestSource.of(request_source) if request_source is not None else None
+    conditions: ActivationConditions | None
+    if activation_conditions is None or isinstance(activation_conditions, ActivationConditions):
+        conditions = activation_conditions
+    elif isinstance(activation_conditions, Condition):
+        conditions = ActivationConditions(activation_conditions)
+    else:
+        conditions = ActivationConditions(*activation_conditions)
+    if conditions is not None:
+        conditions.check_for(source)
+    # Work teams written before task prices existed have no task_price attribute.
+    price: TaskPrice | None = getattr(workteam, "task_price", None)
+    if workteam.is_public_crowd:
+        if price is None:
+            raise A2IValidationError(
+                "workteam is the public crowd but has no task_price: the public crowd is paid "
+                "per task; use Workteam.public_crowd(scope, id, task_price=TaskPrice.usd(...))"
+            )
+        price.check_for(source, "workteam.task_price")
+    elif price is not None:
+        raise A2IValidationError(
+            f"workteam.task_price must be None for a private or vendor team (only the public "
+            f"crowd is paid per task); got {price}"
+        )
+    return source, conditions, price
 
 
 def _seconds(duration: Duration | None) -> int | None:

@@ -9,6 +9,8 @@ only known at deploy time.
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import re
 from collections.abc import Sequence
 
@@ -19,9 +21,12 @@ __all__ = [
     "NAME_PATTERN",
     "A2IValidationError",
     "check_arn_resource",
+    "check_cidrs",
+    "check_email",
     "check_int_range",
     "check_length",
     "check_name",
+    "check_number_range",
     "check_tag_count",
     "check_task_keywords",
     "is_token",
@@ -129,3 +134,49 @@ def check_tag_count(prop: str, count: int) -> None:
     """A2I resources accept at most 50 tags."""
     if count > _MAX_TAGS:
         raise A2IValidationError(f"{prop} may hold at most {_MAX_TAGS} tags; got {count}")
+
+
+def check_number_range(prop: str, value: float, minimum: float, maximum: float) -> None:
+    """A number (whole or not) in ``[minimum, maximum]``."""
+    # NaN and infinity are checked first: they cannot cross to the jsii kernel.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise A2IValidationError(f"{prop} must be a number; got {_preview(value)}")
+    if is_token(value):
+        return
+    if not minimum <= value <= maximum:
+        raise A2IValidationError(f"{prop} must be between {minimum} and {maximum}; got {value}")
+
+
+_EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_email(prop: str, value: str) -> None:
+    """An email address (``name@domain.tld``, at most 254 characters)."""
+    if is_token(value):
+        return
+    if not isinstance(value, str) or len(value) > 254 or not _EMAIL_PATTERN.match(value):
+        raise A2IValidationError(
+            f"{prop} must be an email address such as reviewer@example.com; got {_preview(value)}"
+        )
+
+
+def check_cidrs(prop: str, cidrs: Sequence[str], maximum: int) -> None:
+    """1 to ``maximum`` IPv4 CIDR blocks such as ``203.0.113.0/24``."""
+    if is_token(cidrs):
+        return
+    if isinstance(cidrs, str) or not 1 <= len(cidrs) <= maximum:
+        raise A2IValidationError(
+            f"{prop} must hold 1-{maximum} IPv4 CIDR blocks; got {_preview(cidrs)}"
+        )
+    for cidr in cidrs:
+        if is_token(cidr):
+            continue
+        try:
+            network = ipaddress.ip_network(cidr, strict=True)
+        except (TypeError, ValueError):
+            network = None
+        if not isinstance(network, ipaddress.IPv4Network) or "/" not in str(cidr):
+            raise A2IValidationError(
+                f"{prop} items must be IPv4 CIDR blocks with no host bits set, such as "
+                f"203.0.113.0/24; got {_preview(cidr)}"
+            )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Template
 
-from constructs_a2i import PUBLIC_CROWD_ACCOUNT, HumanTaskUi, TaskTemplate, Workteam
+from constructs_a2i import PUBLIC_CROWD_ACCOUNT, HumanTaskUi, TaskPrice, TaskTemplate, Workteam
 from constructs_a2i.validation import NAME_PATTERN
 from tests.conftest import TEAM_ARN, TEST_ENV
 
@@ -81,7 +81,7 @@ def test_imported_workteam() -> None:
 
 def test_public_crowd_in_the_stacks_partition_and_region() -> None:
     stack = new_stack()
-    crowd = Workteam.public_crowd(stack, "Crowd")
+    crowd = Workteam.public_crowd(stack, "Crowd", task_price=TaskPrice.usd("0.036"))
     assert crowd.is_public_crowd is True
     assert stack.resolve(crowd.workteam_arn) == {
         "Fn::Join": [
@@ -94,6 +94,6 @@ def test_public_crowd_in_the_stacks_partition_and_region() -> None:
         ]
     }
     agnostic = new_stack(env=False)
-    crowd = Workteam.public_crowd(agnostic, "Crowd")
+    crowd = Workteam.public_crowd(agnostic, "Crowd", task_price=TaskPrice.usd("0.036"))
     parts = agnostic.resolve(crowd.workteam_arn)["Fn::Join"][1]
     assert {"Ref": "AWS::Region"} in parts

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, Duration, Environment, RemovalPolicy, Stack
 
-from constructs_a2i import A2IValidationError, HumanTaskUi, TaskTemplate, Workteam
+from constructs_a2i import A2IValidationError, HumanTaskUi, TaskPrice, TaskTemplate, Workteam
 from tests.conftest import TEST_ENV
 from tests.test_flow_definition import make_flow
 
@@ -54,7 +54,7 @@ def test_flow_definition_rejects(overrides: dict[str, Any], message: str) -> Non
 
 def test_public_crowd_availability_is_capped_at_12_hours() -> None:
     stack = new_stack()
-    crowd = Workteam.public_crowd(stack, "Crowd")
+    crowd = Workteam.public_crowd(stack, "Crowd", task_price=TaskPrice.usd("0.036"))
     with pytest.raises(A2IValidationError, match=r"public crowd.*between 1 and 43200; got 86400"):
         make_flow(stack, workteam=crowd, task_availability_lifetime=Duration.days(1))
 

@@ -1,0 +1,1 @@
+"""Small CDK apps that show the library's integrations; each synthesizes offline."""
