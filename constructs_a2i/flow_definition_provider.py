@@ -7,21 +7,23 @@ Functions waiter polls ``is_complete`` until the flow definition is Active.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from constructs_a2i.nag import acknowledge, logical_id, nag_arn
+from constructs_a2i.packaged_function import (
+    LOG_RETENTION,
+    lambda_role,
+    packaged_function,
+    runtime_code,
+)
 
 __all__ = [
     "FLOW_DEFINITION_RESOURCE_TYPE",
-    "HANDLER_RUNTIME",
     "QUERY_INTERVAL",
     "SERVICE_TIMEOUT",
     "TOTAL_TIMEOUT",
@@ -31,10 +33,6 @@ __all__ = [
 FLOW_DEFINITION_RESOURCE_TYPE = "Custom::A2IFlowDefinition"
 """The CloudFormation type of the flow-definition custom resource."""
 
-HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
-"""The Lambda runtime of the package's handlers (the newest Python; boto3 is built in)."""
-
-_HANDLER_DIR = Path(__file__).parent / "runtime" / "flow_definition_provider"
 _PROVIDER_ID = "A2IFlowDefinitionProvider"
 
 # Bounds on every wait, so CloudFormation is never left waiting for an hour: the
@@ -66,17 +64,14 @@ class FlowDefinitionProvider(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
-        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
-        code = lambda_.Code.from_asset(
-            str(_HANDLER_DIR), exclude=["__pycache__", "*.pyc", "__init__.py"]
-        )
-        self.role = iam.Role(
+        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
+        code = runtime_code("flow_definition_provider")
+        self.role = lambda_role(
             self,
             "HandlerRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Creates, waits for and deletes A2I flow definitions",
+            log_group=self.log_group,
         )
-        self.log_group.grant_write(self.role)
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=[
@@ -91,29 +86,25 @@ class FlowDefinitionProvider(Construct):
                 resources=[stack.format_arn(service="sagemaker", resource="flow-definition/*")],
             )
         )
-        self.on_event_function = lambda_.Function(
+        self.on_event_function = packaged_function(
             self,
             "OnEvent",
-            runtime=HANDLER_RUNTIME,
-            handler="index.on_event",
             code=code,
+            handler="index.on_event",
             role=self.role,
+            log_group=self.log_group,
             # Room for the IAM-propagation retries of a brand-new role.
             timeout=Duration.minutes(5),
-            memory_size=256,
-            log_group=self.log_group,
             description="A2I flow definitions: create, update and delete",
         )
-        self.is_complete_function = lambda_.Function(
+        self.is_complete_function = packaged_function(
             self,
             "IsComplete",
-            runtime=HANDLER_RUNTIME,
-            handler="index.is_complete",
             code=code,
+            handler="index.is_complete",
             role=self.role,
-            timeout=Duration.minutes(1),
-            memory_size=256,
             log_group=self.log_group,
+            timeout=Duration.minutes(1),
             description="A2I flow definitions: wait until Active",
         )
         # The framework's own functions get roles of ours: with them the CDK adds no
@@ -134,9 +125,7 @@ class FlowDefinitionProvider(Construct):
             framework_complete_and_timeout_role=self.framework_waiter_role,
             disable_waiter_state_machine_logging=False,
             waiter_state_machine_log_options=cr.LogOptions(
-                destination=logs.LogGroup(
-                    self, "WaiterLogs", retention=logs.RetentionDays.THREE_MONTHS
-                ),
+                destination=logs.LogGroup(self, "WaiterLogs", retention=LOG_RETENTION),
                 level=sfn.LogLevel.ALL,
                 include_execution_data=True,
             ),
@@ -144,14 +133,12 @@ class FlowDefinitionProvider(Construct):
         self._acknowledge_findings()
 
     def _framework_role(self, id: str) -> iam.Role:
-        role = iam.Role(
+        return lambda_role(
             self,
             id,
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="A CDK provider framework function for A2I flow definitions",
+            log_group=self.log_group,
         )
-        self.log_group.grant_write(role)
-        return role
 
     def _acknowledge_findings(self) -> None:
         """cdk-nag findings that are inherent to a provider, each with its reason."""

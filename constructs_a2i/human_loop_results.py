@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from aws_cdk import Duration
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_a2i.flow_definition import HUMAN_LOOP_FINAL_STATUSES, FlowDefinition
-from constructs_a2i.flow_definition_provider import HANDLER_RUNTIME
 from constructs_a2i.nag import acknowledge, objects_finding
+from constructs_a2i.packaged_function import (
+    LOG_RETENTION,
+    lambda_role,
+    packaged_function,
+    runtime_code,
+)
+from constructs_a2i.queues import DEAD_LETTER_RETENTION, secure_queue
 
 __all__ = ["HumanLoopResults"]
-
-_HANDLER_DIR = Path(__file__).parent / "runtime" / "human_loop_results"
 
 
 class HumanLoopResults(Construct):
@@ -53,37 +55,28 @@ class HumanLoopResults(Construct):
         :param statuses: which endings to report. Default: Completed, Failed and Stopped.
         """
         super().__init__(scope, id)
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
+        self.dead_letter_queue = secure_queue(
+            self, "DeadLetterQueue", retention_period=DEAD_LETTER_RETENTION
         )
-        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
-        role = iam.Role(
+        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
+        role = lambda_role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Delivers finished A2I human loops and their answers",
+            log_group=self.log_group,
         )
-        self.log_group.grant_write(role)
-        self.function = lambda_.Function(
+        self.function = packaged_function(
             self,
             "Function",
-            runtime=HANDLER_RUNTIME,
+            code=runtime_code("human_loop_results"),
             handler="index.handler",
-            code=lambda_.Code.from_asset(
-                str(_HANDLER_DIR), exclude=["__pycache__", "*.pyc", "__init__.py"]
-            ),
             role=role,
+            log_group=self.log_group,
             timeout=Duration.seconds(30),
-            memory_size=256,
             environment={
                 "FLOW_DEFINITION_ARN": flow_definition.flow_definition_arn,
                 "DESTINATION_QUEUE_URL": destination.queue_url,
             },
-            log_group=self.log_group,
             dead_letter_queue=self.dead_letter_queue,
             description="Delivers each finished A2I human loop with its answers",
         )

@@ -12,20 +12,23 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, aws_s3, aws_sqs
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from constructs_a2i.flow_definition import IFlowDefinition
-from constructs_a2i.flow_definition_provider import HANDLER_RUNTIME
+from constructs_a2i.packaged_function import (
+    LOG_RETENTION,
+    lambda_role,
+    packaged_function,
+    runtime_code,
+)
+from constructs_a2i.queues import DEAD_LETTER_RETENTION, secure_queue
 from constructs_a2i.validation import A2IValidationError, check_int_range, is_token
 
 __all__ = [
@@ -38,7 +41,6 @@ __all__ = [
 CONTENT_CLASSIFIERS = ("FreeOfPersonallyIdentifiableInformation", "FreeOfAdultContent")
 """The content classifiers StartHumanLoop accepts (its DataAttributes)."""
 
-_HANDLER_DIR = Path(__file__).parent / "runtime" / "human_loop_starter"
 _PATH = re.compile(r"^(\$\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+|\[\d+\])*$")
 _OPERATORS = {"lt", "le", "gt", "ge", "eq", "ne"}
 _PREFIX = re.compile(r"^[a-z0-9](-*[a-z0-9])*$")
@@ -284,19 +286,11 @@ class HumanLoopStarter(Construct):
             self.queue: aws_sqs.IQueue = source.queue
             self.dead_letter_queue = None
         else:
-            dlq = aws_sqs.Queue(
-                self,
-                "DeadLetterQueue",
-                encryption=aws_sqs.QueueEncryption.SQS_MANAGED,
-                enforce_ssl=True,
-                retention_period=Duration.days(14),
-            )
+            dlq = secure_queue(self, "DeadLetterQueue", retention_period=DEAD_LETTER_RETENTION)
             self.dead_letter_queue = dlq
-            self.queue = aws_sqs.Queue(
+            self.queue = secure_queue(
                 self,
                 "Queue",
-                encryption=aws_sqs.QueueEncryption.SQS_MANAGED,
-                enforce_ssl=True,
                 # AWS's advice for Lambda sources: at least six times the timeout.
                 visibility_timeout=Duration.seconds(_FUNCTION_TIMEOUT.to_seconds() * 6),
                 dead_letter_queue=aws_sqs.DeadLetterQueue(
@@ -318,28 +312,23 @@ class HumanLoopStarter(Construct):
         if loop_name_prefix:
             environment["LOOP_NAME_PREFIX"] = loop_name_prefix
 
-        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
-        role = iam.Role(
+        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
+        role = lambda_role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Starts A2I human loops from queued inputs",
+            log_group=self.log_group,
         )
-        self.log_group.grant_write(role)
-        self.function = lambda_.Function(
+        self.function = packaged_function(
             self,
             "Function",
-            runtime=HANDLER_RUNTIME,
+            code=runtime_code("human_loop_starter"),
             handler="index.handler",
-            code=lambda_.Code.from_asset(
-                str(_HANDLER_DIR), exclude=["__pycache__", "*.pyc", "__init__.py"]
-            ),
             role=role,
+            log_group=self.log_group,
             timeout=_FUNCTION_TIMEOUT,
-            memory_size=256,
             environment=environment,
             reserved_concurrent_executions=reserved_concurrency,
-            log_group=self.log_group,
             description="Starts one A2I human loop per input, exactly once",
         )
         self.function.add_event_source(
