@@ -1,0 +1,298 @@
+"""``a2i results``: outputs in S3 (moto, in-process) of loops in the fake A2I (over HTTP)."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from rich.console import Console
+from rich.progress import Progress
+
+from constructs_a2i.cli import results
+from constructs_a2i.cli._aws import Clients
+from constructs_a2i.testing import FakeA2I
+
+from .conftest import FLOW_NAME, OUTPUT_BUCKET, REGION, Run
+
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "output-custom-task.json"
+
+
+def sample_output() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    return document
+
+
+@pytest.fixture
+def s3() -> Iterator[Any]:
+    """moto's S3 in-process; the fake's HTTP calls pass through (they go to 127.0.0.1)."""
+    with mock_aws():
+        client = boto3.client("s3", region_name=REGION)
+        client.create_bucket(Bucket=OUTPUT_BUCKET)
+        yield client
+
+
+class Loops:
+    """Start, finish and publish the output of human loops on the fake."""
+
+    def __init__(self, fake: FakeA2I, flow_arn: str, s3: Any) -> None:
+        self.fake = fake
+        self.flow_arn = flow_arn
+        self.s3 = s3
+        self.client = fake.client("sagemaker-a2i-runtime")
+        self.count = 0
+
+    def start(self, text: str = "Great product") -> str:
+        name = f"loop-{self.count:03d}"
+        self.count += 1
+        self.client.start_human_loop(
+            HumanLoopName=name,
+            FlowDefinitionArn=self.flow_arn,
+            HumanLoopInput={"InputContent": json.dumps({"taskObject": text})},
+        )
+        return name
+
+    def complete(self, name: str, answers: list[dict[str, Any]] | None = None) -> str:
+        """Complete ``name`` and write its output.json where A2I would; return the URI."""
+        loop = self.fake.complete_human_loop(name)
+        uri = loop.output_s3_uri
+        assert uri is not None and uri.startswith(f"s3://{OUTPUT_BUCKET}/results/{FLOW_NAME}/")
+        document = sample_output()
+        document["flowDefinitionArn"] = self.flow_arn
+        document["humanLoopName"] = name
+        document["inputContent"] = loop.input
+        if answers is not None:
+            document["humanAnswers"] = answers
+        key = uri.split(f"s3://{OUTPUT_BUCKET}/", 1)[1]
+        self.s3.put_object(Bucket=OUTPUT_BUCKET, Key=key, Body=json.dumps(document).encode())
+        return uri
+
+
+@pytest.fixture
+def loops(fake: FakeA2I, flow_arn: str, s3: Any) -> Loops:
+    return Loops(fake, flow_arn, s3)
+
+
+def two_answers() -> list[dict[str, Any]]:
+    first = copy.deepcopy(sample_output()["humanAnswers"][0])
+    second = copy.deepcopy(first)
+    second.update(
+        workerId="b98c7654321fedcb",
+        timeSpentInSeconds=30.5,
+        submissionTime="2021-03-08T21:50:00.000Z",
+        answerContent={"sentiment": {"label": "Neutral"}, "comment": "hmm"},
+    )
+    return [first, second]
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_export_mixed_completed_and_failed_loops_to_jsonl(
+    run: Run, fake: FakeA2I, loops: Loops, tmp_path: Path
+) -> None:
+    one, two, failed, running = (loops.start(f"text {i}") for i in range(4))
+    uri_one = loops.complete(one)
+    loops.complete(two, two_answers())
+    fake.fail_human_loop(failed, failure_code="Expired")
+    out = tmp_path / "results.jsonl"
+
+    result = run("--output", "json", "results", "--flow", FLOW_NAME, "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["loops"] == {"Completed": 2, "Failed": 1, "InProgress": 1}
+    assert report["exportedLoops"] == 2 and report["answers"] == 3
+    rows = read_jsonl(out)
+    assert [(row["humanLoopName"], row["answerIndex"]) for row in rows] == [
+        (one, 0),
+        (two, 0),
+        (two, 1),
+    ]
+    first = rows[0]
+    assert first["workerId"] == "a12b3cdefg4h5i67"
+    assert first["timeSpentInSeconds"] == 12.069
+    assert first["submissionTime"] == "2021-03-08T21:49:25.433Z"
+    assert first["acceptanceTime"] == "2021-03-08T21:49:13.364Z"
+    assert first["answerContent"] == {"sentiment": {"label": "Positive"}}
+    assert first["inputContent"] == {"taskObject": "text 0"}
+    assert first["outputS3Uri"] == uri_one
+    assert first["flowDefinitionArn"] == loops.flow_arn
+    assert first["loopCreationTime"].startswith("2026-11-01T")
+    assert rows[2]["answerContent"]["comment"] == "hmm"
+    assert failed not in {row["humanLoopName"] for row in rows}
+    assert running not in {row["humanLoopName"] for row in rows}
+
+
+def test_rerun_skips_what_was_already_downloaded(
+    run: Run, fake: FakeA2I, loops: Loops, tmp_path: Path
+) -> None:
+    first, second = loops.start(), loops.start()
+    loops.complete(first)
+    out = tmp_path / "results.jsonl"
+    assert run("results", "--flow", FLOW_NAME, "--out", str(out)).exit_code == 0
+    describes = len(fake.calls_to("DescribeHumanLoop"))
+
+    again = run("--output", "json", "results", "--flow", FLOW_NAME, "--out", str(out))
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["alreadyDownloaded"] == 1
+    assert json.loads(again.stdout)["exportedLoops"] == 0
+    assert len(fake.calls_to("DescribeHumanLoop")) == describes  # nothing fetched again
+
+    loops.complete(second)
+    third = run("--output", "json", "results", "--flow", FLOW_NAME, "--out", str(out))
+    assert json.loads(third.stdout)["exportedLoops"] == 1
+    assert [row["humanLoopName"] for row in read_jsonl(out)] == [first, second]
+
+
+def test_export_to_csv_flattens_answers_and_merges_new_columns(
+    run: Run, loops: Loops, tmp_path: Path
+) -> None:
+    first, second = loops.start(), loops.start()
+    loops.complete(first)
+    out = tmp_path / "results.csv"
+    assert run("results", "--flow", FLOW_NAME, "--out", str(out)).exit_code == 0
+
+    loops.complete(second, two_answers())
+    table = run("results", "--flow", FLOW_NAME, "--out", str(out))
+
+    assert table.exit_code == 0, table.output
+    assert "Answers written" in table.stdout
+    with out.open(newline="", encoding="utf-8") as stream:
+        reader = csv.DictReader(stream)
+        columns = list(reader.fieldnames or [])
+        rows = list(reader)
+    assert columns[: len(results.BASE_COLUMNS)] == list(results.BASE_COLUMNS)
+    assert "answer.sentiment.label" in columns and "answer.comment" in columns
+    assert columns[-1] == "inputContent"
+    assert [row["humanLoopName"] for row in rows] == [first, second, second]
+    assert [row["answer.sentiment.label"] for row in rows] == ["Positive", "Positive", "Neutral"]
+    assert rows[0]["answer.comment"] == "" and rows[2]["answer.comment"] == "hmm"
+    assert rows[2]["workerId"] == "b98c7654321fedcb" and rows[2]["timeSpentInSeconds"] == "30.5"
+    assert json.loads(rows[0]["inputContent"]) == {"taskObject": "Great product"}
+
+
+def test_since_filters_by_creation_time(
+    run: Run, fake: FakeA2I, loops: Loops, tmp_path: Path
+) -> None:
+    old, new = loops.start(), loops.start()
+    loops.complete(old)
+    loops.complete(new)
+    since = fake.human_loops[new].creation_time.isoformat()
+    out = tmp_path / "results.jsonl"
+
+    result = run("results", "--flow", FLOW_NAME, "--since", since, "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert [row["humanLoopName"] for row in read_jsonl(out)] == [new]
+
+
+def test_missing_output_is_reported_and_retried_next_time(
+    run: Run, fake: FakeA2I, loops: Loops, tmp_path: Path
+) -> None:
+    good, lost = loops.start(), loops.start()
+    loops.complete(good)
+    fake.complete_human_loop(lost)  # Completed, but no output.json in S3 (yet)
+    out = tmp_path / "results.jsonl"
+
+    result = run("results", "--flow", FLOW_NAME, "--out", str(out))
+
+    assert result.exit_code == 3
+    assert f"{lost}: no output.json at s3://{OUTPUT_BUCKET}/" in result.stdout
+    assert [row["humanLoopName"] for row in read_jsonl(out)] == [good]
+
+
+def test_completed_loop_without_answers_gets_one_row(
+    run: Run, loops: Loops, tmp_path: Path
+) -> None:
+    name = loops.start()
+    loops.complete(name, answers=[])
+    out = tmp_path / "results.jsonl"
+
+    assert run("results", "--flow", FLOW_NAME, "--out", str(out)).exit_code == 0
+
+    (row,) = read_jsonl(out)
+    assert row["humanLoopName"] == name and row["answerIndex"] is None
+
+
+def test_bad_out_and_corrupt_results_file(run: Run, loops: Loops, tmp_path: Path) -> None:
+    wrong = run("results", "--flow", FLOW_NAME, "--out", str(tmp_path / "results.xlsx"))
+    assert wrong.exit_code == 1 and "use a .jsonl or .csv file name" in wrong.stderr
+
+    corrupt = tmp_path / "results.jsonl"
+    corrupt.write_text('{"humanLoopName": "a"}\nnot json\n', encoding="utf-8")
+    bad = run("results", "--flow", FLOW_NAME, "--out", str(corrupt))
+    assert bad.exit_code == 1
+    assert bad.stderr.startswith(f"error: {corrupt}:2: not valid JSON")
+
+
+def test_s3_access_denied_is_one_line(
+    run: Run, fake: FakeA2I, loops: Loops, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = loops.start()
+    loops.complete(name)
+
+    def denied(*args: Any, **kwargs: Any) -> Any:
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject"
+        )
+
+    real_client = Clients.s3
+
+    def s3_denied(self: Any) -> Any:
+        client = real_client(self)
+        monkeypatch.setattr(client, "get_object", denied)
+        return client
+
+    monkeypatch.setattr(Clients, "s3", s3_denied)
+    result = run("results", "--flow", FLOW_NAME, "--out", str(tmp_path / "r.jsonl"))
+
+    assert result.exit_code == 1
+    assert result.stderr == "error: access denied for GetObject: Access Denied\n"
+
+
+def test_answer_rows_and_flatten_units() -> None:
+    document = sample_output()
+    rows = results.answer_rows(
+        document, loop_name="x", output_uri="s3://b/k", creation_time="2026-11-01T00:00:00Z"
+    )
+    assert len(rows) == 1 and rows[0]["humanLoopName"] == "humanloop-name"
+    assert results.flatten({"a": {"b": 1, "c": [1, 2]}, "d": {}}, "answer") == {
+        "answer.a.b": 1,
+        "answer.a.c": "[1,2]",
+        "answer.d": "{}",
+    }
+    assert results.parse_s3_uri("s3://bucket/a/b/output.json") == ("bucket", "a/b/output.json")
+    with pytest.raises(ValueError):
+        results.parse_s3_uri("https://bucket/key")
+
+
+def test_export_results_draws_progress_on_a_terminal(
+    fake: FakeA2I, loops: Loops, s3: Any, tmp_path: Path
+) -> None:
+    for _ in range(3):
+        loops.complete(loops.start())
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100)
+
+    with Progress(*Progress.get_default_columns(), console=console) as progress:
+        report = results.export_results(
+            fake.client("sagemaker-a2i-runtime"),
+            s3,
+            loops.flow_arn,
+            tmp_path / "results.jsonl",
+            progress=progress,
+        )
+
+    assert len(report.exported) == 3 and report.errors == []
+    drawn = screen.getvalue()
+    assert "Listing human loops" in drawn and "Downloading results" in drawn
