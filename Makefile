@@ -46,6 +46,8 @@ test: lint typecheck unit
 
 bench: setup
 	python bench/synth.py
+	python bench/starter.py
+	python bench/cli.py
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
