@@ -68,6 +68,7 @@ from constructs_a2i.cli._naming import (
     content_loop_name,
     id_loop_name,
     identity_value,
+    parse_path,
     validate_prefix,
 )
 from constructs_a2i.cli._retry import (
@@ -601,8 +602,8 @@ def start(
     with cli_errors():
         aws = options(ctx)
         try:
-            id_path = FieldPath.parse(id_field) if id_field else None
-            content_path = FieldPath.parse(input_path) if input_path else None
+            id_path = parse_path(id_field, "--id-field") if id_field else None
+            content_path = parse_path(input_path, "--input-path") if input_path else None
             validate_prefix(prefix)
         except ValueError as error:
             raise CliError(str(error)) from None

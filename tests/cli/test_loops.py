@@ -383,11 +383,11 @@ def test_retry_policy_backoff_has_full_jitter_and_a_cap() -> None:
 
 
 def test_field_paths() -> None:
-    path = _naming.FieldPath.parse("$.items[1].id")
+    path = _naming.parse_path("$.items[1].id", "--id-field")
     assert path.find({"items": [{}, {"id": 7}]}) == 7
     assert path.find({"items": []}) is _naming.MISSING
-    with pytest.raises(ValueError):
-        _naming.FieldPath.parse("a..b")
+    with pytest.raises(ValueError, match=r"--id-field 'a\.\.b' is not a valid path"):
+        _naming.parse_path("a..b", "--id-field")
     with pytest.raises(ValueError):
         _naming.validate_prefix("Bad_Prefix")
 

@@ -91,9 +91,9 @@ def test_readable_part_is_cleaned_and_cut() -> None:
         ("meta.requestId", {"meta": {"requestId": "r-1"}}, "r-1"),
         ("$.items[1].id", {"items": [{"id": "a"}, {"id": "b"}]}, "b"),
         ("$[0]", ["first"], "first"),
-        ("$.a.b", {"a": {}}, index._MISSING),
-        ("$.items[5]", {"items": []}, index._MISSING),
-        ("$.a.b", {"a": "not an object"}, index._MISSING),
+        ("$.a.b", {"a": {}}, index.MISSING),
+        ("$.items[5]", {"items": []}, index.MISSING),
+        ("$.a.b", {"a": "not an object"}, index.MISSING),
     ],
 )
 def test_paths_find_values(path: str, document: Any, expected: Any) -> None:

@@ -76,10 +76,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONTENT_CLASSIFIERS",
+    "HASH_LENGTH",
     "INPUT_CONTENT_MAX_LENGTH",
+    "LOOP_NAME_MAX_LENGTH",
+    "MISSING",
+    "PREFIX_MAX_LENGTH",
     "ConfigurationError",
+    "Path",
     "Settings",
+    "content_loop_name",
     "handler",
+    "id_loop_name",
+    "identity_value",
     "load_settings",
     "loop_name",
     "reset",
@@ -129,7 +137,8 @@ _TRANSIENT_CODES: Final = frozenset(
 # ValidationException and other client errors are not retried here either: they return to SQS
 # and end in the dead-letter queue if they keep failing.
 
-_MISSING: Final = object()
+MISSING: Final = object()
+"""What :meth:`Path.find` returns when the path leads nowhere."""
 
 
 class ConfigurationError(ValueError):
@@ -174,16 +183,16 @@ class Path:
         return cls(text=text.strip(), steps=tuple(steps))
 
     def find(self, document: Any) -> Any:
-        """The value at this path in ``document``, or ``_MISSING``."""
+        """The value at this path in ``document``, or ``MISSING``."""
         current = document
         for step in self.steps:
             if isinstance(step, str):
                 if not isinstance(current, dict) or step not in current:
-                    return _MISSING
+                    return MISSING
                 current = current[step]
             else:
                 if not isinstance(current, list) or step >= len(current):
-                    return _MISSING
+                    return MISSING
                 current = current[step]
         return current
 
@@ -252,7 +261,7 @@ class Activation:
     def evaluate(self, payload: Any) -> bool | str:
         """``True``/``False``, or the reason the payload cannot be evaluated."""
         found = self.path.find(payload)
-        if found is _MISSING:
+        if found is MISSING:
             return f"ACTIVATION path {self.path.text!r} is missing from the payload"
         found_kind, wanted_kind = _kind(found), _kind(self.value)
         if found_kind != wanted_kind:
@@ -346,6 +355,17 @@ def loop_name(prefix: str, readable: str, digest: str) -> str:
     return "-".join(p for p in (clean_prefix, part, suffix) if p)
 
 
+def id_loop_name(flow_definition_arn: str, identity: str, prefix: str = "") -> str:
+    """The loop name of the input whose id field holds ``identity``."""
+    return loop_name(prefix, identity, _digest(flow_definition_arn, "id", identity))
+
+
+def content_loop_name(flow_definition_arn: str, payload: Any, prefix: str = "") -> str:
+    """The loop name of an input without an id: a hash of its canonical JSON."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return loop_name(prefix, "", _digest(flow_definition_arn, "content", canonical))
+
+
 def _digest(flow_definition_arn: str, *identity: str) -> str:
     # The flow definition is part of the identity: loop names are unique per account and
     # Region, so two starters given the same input id must not collide.
@@ -396,7 +416,8 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _identity_value(value: Any) -> str | None:
+def identity_value(value: Any) -> str | None:
+    """An id field's value as text: non-empty strings and integers only (else None)."""
     if isinstance(value, str) and value:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -428,7 +449,6 @@ def _prepare(record: Mapping[str, Any], settings: Settings) -> _Item:
         item.result = Result(FAILED, f"malformed: body is not JSON ({why})")
         return item
 
-    readable = ""
     s3_input: dict[str, Any] | None = None
     if (
         isinstance(document, dict)
@@ -437,6 +457,7 @@ def _prepare(record: Mapping[str, Any], settings: Settings) -> _Item:
         and "detail" in document
     ):
         payload = document["detail"]
+        item.source = "eventbridge"
         if document["source"] == "aws.s3" and document["detail-type"] == "Object Created":
             item.source = "s3"
             found = _s3_object(payload)
@@ -445,17 +466,13 @@ def _prepare(record: Mapping[str, Any], settings: Settings) -> _Item:
                 return item
             bucket, key, version, s3_input = found
             digest = _digest(settings.flow_definition_arn, "s3", bucket, key, version)
-            readable = key.rsplit("/", 1)[-1]
-        else:
-            item.source = "eventbridge"
-            digest = ""
+            item.name = loop_name(settings.loop_name_prefix, key.rsplit("/", 1)[-1], digest)
     else:
         payload = document
-        digest = ""
 
-    if not digest:
+    if item.name is None:
         if settings.id_field is not None:
-            identity = _identity_value(settings.id_field.find(payload))
+            identity = identity_value(settings.id_field.find(payload))
             if identity is None:
                 item.result = Result(
                     FAILED,
@@ -463,12 +480,13 @@ def _prepare(record: Mapping[str, Any], settings: Settings) -> _Item:
                     "or is not a non-empty string or integer",
                 )
                 return item
-            digest = _digest(settings.flow_definition_arn, "id", identity)
-            readable = identity
+            item.name = id_loop_name(
+                settings.flow_definition_arn, identity, settings.loop_name_prefix
+            )
         else:
-            canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-            digest = _digest(settings.flow_definition_arn, "content", canonical)
-    item.name = loop_name(settings.loop_name_prefix, readable, digest)
+            item.name = content_loop_name(
+                settings.flow_definition_arn, payload, settings.loop_name_prefix
+            )
 
     if settings.activation is not None:
         verdict = settings.activation.evaluate(payload)
@@ -481,7 +499,7 @@ def _prepare(record: Mapping[str, Any], settings: Settings) -> _Item:
 
     if settings.input_path is not None:
         value = settings.input_path.find(payload)
-        if value is _MISSING:
+        if value is MISSING:
             item.result = Result(
                 FAILED, f"malformed: INPUT_PATH {settings.input_path.text!r} is missing"
             )
