@@ -37,7 +37,7 @@ lint: setup
 	ruff format --check .
 
 typecheck: setup
-	mypy constructs_a2i app.py
+	mypy constructs_a2i app.py examples bench
 
 unit: setup browser
 	pytest -n $(PYTEST_WORKERS) -q
