@@ -40,19 +40,7 @@ REGION = "us-east-1"
 
 def create_flow(fake: FakeA2I, name: str) -> str:
     fake.activate_after(0)
-    response = fake.client("sagemaker").create_flow_definition(
-        FlowDefinitionName=name,
-        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/a2i-review",
-        HumanLoopConfig={
-            "WorkteamArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workteam/private-crowd/team",
-            "HumanTaskUiArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:human-task-ui/review-ui",
-            "TaskTitle": "Check the label",
-            "TaskDescription": "Confirm or correct the label the model chose",
-            "TaskCount": 1,
-        },
-        OutputConfig={"S3OutputPath": "s3://review-output/results"},
-    )
-    return response["FlowDefinitionArn"]
+    return fake.create_active_flow_definition(name)
 
 
 def naive(fake: FakeA2I, items: list[dict[str, object]]) -> float:

@@ -41,28 +41,16 @@ HANDLER_DIR = ROOT / "constructs_a2i" / "runtime" / "human_loop_starter"
 
 # The fake, in its own process: it starts, creates an Active flow definition, prints its
 # endpoint and the flow definition ARN, then serves until stdin closes. The package's
-# __init__ (which imports aws_cdk) is bypassed: the fake needs only boto3.
+# exports are lazy, so the fake loads no aws_cdk.
 FAKE_SERVER = textwrap.dedent(
     """
-    import json, sys, types
-    package = types.ModuleType("constructs_a2i")
-    package.__path__ = [sys.argv[1] + "/constructs_a2i"]
-    sys.modules["constructs_a2i"] = package
+    import json, sys
+    sys.path.insert(0, sys.argv[1])
     from constructs_a2i.testing import FakeA2I
 
     fake = FakeA2I(seed=0).start()
     fake.activate_after(0)
-    account, region = fake.account, fake.region
-    arn = fake.client("sagemaker").create_flow_definition(
-        FlowDefinitionName="bench",
-        RoleArn=f"arn:aws:iam::{account}:role/a2i",
-        HumanLoopConfig={
-            "WorkteamArn": f"arn:aws:sagemaker:{region}:{account}:workteam/private-crowd/t",
-            "HumanTaskUiArn": f"arn:aws:sagemaker:{region}:{account}:human-task-ui/ui",
-            "TaskTitle": "Bench", "TaskDescription": "Bench", "TaskCount": 1,
-        },
-        OutputConfig={"S3OutputPath": "s3://bench-output/results"},
-    )["FlowDefinitionArn"]
+    arn = fake.create_active_flow_definition("bench")
     fake.faults.latency = float(sys.argv[2])
     info = {"endpoint": fake.endpoint_url, "arn": arn, "env": fake.environ()}
     print(json.dumps(info), flush=True)

@@ -622,6 +622,42 @@ class FakeA2I:
             self._lifecycle.role_rejections = times
             self._lifecycle.role_message = message
 
+    def create_active_flow_definition(
+        self, name: str = "review", *, output_s3_path: str = "s3://review-output/results"
+    ) -> str:
+        """Create a custom-task flow definition and wait until it is Active; return its ARN.
+
+        The one-call set-up for tests and benchmarks that start human loops. It goes
+        through the real protocol (CreateFlowDefinition, then DescribeFlowDefinition until
+        the status settles), so the request is validated like any other; a flow that
+        settles as Failed raises ``RuntimeError`` with its FailureReason.
+        """
+        base = f"arn:{self.partition}:sagemaker:{self.region}:{self.account}"
+        sagemaker = self.client("sagemaker")
+        arn: str = sagemaker.create_flow_definition(
+            FlowDefinitionName=name,
+            RoleArn=f"arn:{self.partition}:iam::{self.account}:role/a2i-review",
+            HumanLoopConfig={
+                "WorkteamArn": f"{base}:workteam/private-crowd/team",
+                "HumanTaskUiArn": f"{base}:human-task-ui/review-ui",
+                "TaskTitle": "Check the label",
+                "TaskDescription": "Confirm or correct the label the model chose",
+                "TaskCount": 1,
+            },
+            OutputConfig={"S3OutputPath": output_s3_path},
+        )["FlowDefinitionArn"]
+        # Each Describe moves the lifecycle on (see activate_after), so this settles.
+        for _ in range(self._lifecycle.activate_after + 1):
+            described = sagemaker.describe_flow_definition(FlowDefinitionName=name)
+            status = described["FlowDefinitionStatus"]
+            if status == "Active":
+                return arn
+            if status == "Failed":
+                raise RuntimeError(
+                    f"flow definition {name} failed: {described.get('FailureReason')}"
+                )
+        raise RuntimeError(f"flow definition {name} is still {status}")
+
     def complete_human_loop(self, name: str, *, output_s3_uri: str | None = None) -> FakeHumanLoop:
         """Mark an InProgress human loop Completed, as if its workers had answered.
 

@@ -43,19 +43,7 @@ class Clock:
 def create_flow(fake: FakeA2I, name: str = FLOW_NAME) -> str:
     """Create an Active flow definition on the fake; return its ARN."""
     fake.activate_after(0)
-    response = fake.client("sagemaker").create_flow_definition(
-        FlowDefinitionName=name,
-        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/a2i-review",
-        HumanLoopConfig={
-            "WorkteamArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workteam/private-crowd/team",
-            "HumanTaskUiArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:human-task-ui/review-ui",
-            "TaskTitle": "Check the label",
-            "TaskDescription": "Confirm or correct the label the model chose",
-            "TaskCount": 1,
-        },
-        OutputConfig={"S3OutputPath": OUTPUT_PATH},
-    )
-    return response["FlowDefinitionArn"]
+    return fake.create_active_flow_definition(name, output_s3_path=OUTPUT_PATH)
 
 
 def write_jsonl(path: Path, items: Sequence[Any]) -> Path:

@@ -305,7 +305,8 @@ def test_unknown_flow_is_one_line(run: Run, fake: FakeA2I, tmp_path: Path) -> No
 
 def test_flow_that_is_not_active_is_refused(run: Run, fake: FakeA2I, tmp_path: Path) -> None:
     fake.fail_flow_definitions("The task UI failed to render")
-    create_flow(fake, "broken-flow")
+    with pytest.raises(RuntimeError, match="broken-flow failed"):
+        create_flow(fake, "broken-flow")  # the flow exists, and is Failed
     source = write_jsonl(tmp_path / "items.jsonl", items(1))
 
     result = run("loops", "start", "--flow", "broken-flow", "--input", str(source))

@@ -110,23 +110,7 @@ def s3_object_created(
 def create_active_flow_definition(fake: FakeA2I, name: str = "review") -> str:
     """A flow definition that is Active at once; returns its ARN."""
     fake.activate_after(0)
-    account, region = fake.account, fake.region
-    sagemaker = fake.client("sagemaker")
-    arn = sagemaker.create_flow_definition(
-        FlowDefinitionName=name,
-        RoleArn=f"arn:aws:iam::{account}:role/a2i-review",
-        HumanLoopConfig={
-            "WorkteamArn": f"arn:aws:sagemaker:{region}:{account}:workteam/private-crowd/team",
-            "HumanTaskUiArn": f"arn:aws:sagemaker:{region}:{account}:human-task-ui/review-ui",
-            "TaskTitle": "Check the label",
-            "TaskDescription": "Confirm or correct the label the model chose",
-            "TaskCount": 1,
-        },
-        OutputConfig={"S3OutputPath": "s3://review-output/results"},
-    )["FlowDefinitionArn"]
-    status = sagemaker.describe_flow_definition(FlowDefinitionName=name)["FlowDefinitionStatus"]
-    assert status == "Active"
-    return arn
+    return fake.create_active_flow_definition(name)
 
 
 @pytest.fixture

@@ -293,3 +293,19 @@ def test_snapshots_are_copies(fake: FakeA2I, sagemaker: Any) -> None:
     assert fake.flow_definitions["review"].role_arn == ROLE_ARN
     assert fake.flow_definitions["review"].tags == {}
     assert fake.flow_definitions["review"].output_config == flow_request()["OutputConfig"]
+
+
+def test_create_active_flow_definition_waits_through_the_lifecycle(fake: FakeA2I) -> None:
+    fake.activate_after(3)
+    arn = fake.create_active_flow_definition("ready", output_s3_path="s3://out/reviews")
+    assert fake.flow_definitions["ready"].status == "Active"
+    assert fake.flow_definitions["ready"].arn == arn
+    assert fake.flow_definitions["ready"].output_config["S3OutputPath"] == "s3://out/reviews"
+    assert len(fake.calls_to("CreateFlowDefinition", succeeded=True)) == 1
+    assert len(fake.calls_to("DescribeFlowDefinition")) == 3
+
+
+def test_create_active_flow_definition_reports_a_failed_flow(fake: FakeA2I) -> None:
+    fake.fail_flow_definitions("Bad task UI")
+    with pytest.raises(RuntimeError, match="flow definition broken failed: Bad task UI"):
+        fake.create_active_flow_definition("broken")
