@@ -35,6 +35,7 @@ synth: setup
 lint: setup
 	ruff check .
 	ruff format --check .
+	lint-imports
 
 typecheck: setup
 	mypy constructs_a2i app.py examples bench

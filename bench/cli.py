@@ -30,8 +30,8 @@ if str(ROOT) not in sys.path:
 
 from typer.testing import CliRunner  # noqa: E402
 
-from constructs_a2i.cli._naming import id_loop_name  # noqa: E402
 from constructs_a2i.cli.main import app  # noqa: E402
+from constructs_a2i.core.loop_names import id_loop_name  # noqa: E402
 from constructs_a2i.testing import FakeA2I  # noqa: E402
 
 ACCOUNT = "111111111111"

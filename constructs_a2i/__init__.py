@@ -5,8 +5,8 @@
     from constructs_a2i import FlowDefinition, HumanTaskUi, TaskTemplate, Workteam
 
 Names are imported on first use (PEP 562), so ``constructs_a2i.testing``,
-``constructs_a2i.template_check`` and the ``a2i`` command do not load aws_cdk and start
-a jsii kernel unless they need a construct.
+``constructs_a2i.templates``, ``constructs_a2i.core`` and the ``a2i`` command do not load
+aws_cdk and start a jsii kernel unless they need a construct.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from constructs_a2i.activation_conditions import (
-        ACTIVATION_CONDITIONS_MAX_LENGTH,
         ActivationConditions,
         And,
         Condition,
@@ -25,9 +24,17 @@ if TYPE_CHECKING:
         MissingImportantFormKey,
         ModerationLabelConfidenceCheck,
         Or,
-        RequestSource,
         Sampling,
     )
+    from constructs_a2i.core.activation import Activation
+    from constructs_a2i.core.arns import PUBLIC_CROWD_ACCOUNT
+    from constructs_a2i.core.errors import A2IValidationError
+    from constructs_a2i.core.limits import (
+        ACTIVATION_CONDITIONS_MAX_LENGTH,
+        CONTENT_CLASSIFIERS,
+        TEMPLATE_MAX_LENGTH,
+    )
+    from constructs_a2i.core.request_sources import RequestSource
     from constructs_a2i.flow_definition import (
         DEFAULT_OUTPUT_PREFIX,
         HUMAN_LOOP_EVENT_SOURCE,
@@ -42,19 +49,8 @@ if TYPE_CHECKING:
         FlowDefinitionProvider,
     )
     from constructs_a2i.human_loop_results import HumanLoopResults
-    from constructs_a2i.human_loop_starter import (
-        CONTENT_CLASSIFIERS,
-        Activation,
-        HumanLoopStarter,
-        StarterSource,
-    )
-    from constructs_a2i.human_task_ui import (
-        TEMPLATE_MAX_LENGTH,
-        HumanTaskUi,
-        IHumanTaskUi,
-        TaskTemplate,
-        TaskTemplateError,
-    )
+    from constructs_a2i.human_loop_starter import HumanLoopStarter, StarterSource
+    from constructs_a2i.human_task_ui import HumanTaskUi, IHumanTaskUi
     from constructs_a2i.input_bucket import InputBucket
     from constructs_a2i.private_workteam import PrivateWorkteam
     from constructs_a2i.task_price import (
@@ -63,13 +59,12 @@ if TYPE_CHECKING:
         TEXTRACT_FORMS_TASK_PRICES,
         TaskPrice,
     )
-    from constructs_a2i.validation import A2IValidationError
-    from constructs_a2i.workteam import PUBLIC_CROWD_ACCOUNT, IWorkteam, Workteam
+    from constructs_a2i.templates.task_template import TaskTemplate, TaskTemplateError
+    from constructs_a2i.workteam import IWorkteam, Workteam
 
 # Which module defines each public name.
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "constructs_a2i.activation_conditions": (
-        "ACTIVATION_CONDITIONS_MAX_LENGTH",
         "ActivationConditions",
         "And",
         "Condition",
@@ -78,9 +73,17 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "MissingImportantFormKey",
         "ModerationLabelConfidenceCheck",
         "Or",
-        "RequestSource",
         "Sampling",
     ),
+    "constructs_a2i.core.activation": ("Activation",),
+    "constructs_a2i.core.arns": ("PUBLIC_CROWD_ACCOUNT",),
+    "constructs_a2i.core.errors": ("A2IValidationError",),
+    "constructs_a2i.core.limits": (
+        "ACTIVATION_CONDITIONS_MAX_LENGTH",
+        "CONTENT_CLASSIFIERS",
+        "TEMPLATE_MAX_LENGTH",
+    ),
+    "constructs_a2i.core.request_sources": ("RequestSource",),
     "constructs_a2i.flow_definition": (
         "DEFAULT_OUTPUT_PREFIX",
         "FlowDefinition",
@@ -95,19 +98,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FlowDefinitionProvider",
     ),
     "constructs_a2i.human_loop_results": ("HumanLoopResults",),
-    "constructs_a2i.human_loop_starter": (
-        "Activation",
-        "CONTENT_CLASSIFIERS",
-        "HumanLoopStarter",
-        "StarterSource",
-    ),
-    "constructs_a2i.human_task_ui": (
-        "HumanTaskUi",
-        "IHumanTaskUi",
-        "TEMPLATE_MAX_LENGTH",
-        "TaskTemplate",
-        "TaskTemplateError",
-    ),
+    "constructs_a2i.human_loop_starter": ("HumanLoopStarter", "StarterSource"),
+    "constructs_a2i.human_task_ui": ("HumanTaskUi", "IHumanTaskUi"),
     "constructs_a2i.input_bucket": ("InputBucket",),
     "constructs_a2i.private_workteam": ("PrivateWorkteam",),
     "constructs_a2i.task_price": (
@@ -116,8 +108,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "TEXTRACT_FORMS_TASK_PRICES",
         "TaskPrice",
     ),
-    "constructs_a2i.validation": ("A2IValidationError",),
-    "constructs_a2i.workteam": ("IWorkteam", "PUBLIC_CROWD_ACCOUNT", "Workteam"),
+    "constructs_a2i.templates.task_template": ("TaskTemplate", "TaskTemplateError"),
+    "constructs_a2i.workteam": ("IWorkteam", "Workteam"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

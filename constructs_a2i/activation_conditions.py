@@ -29,10 +29,21 @@ from __future__ import annotations
 import abc
 import json
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 from typing import Any
 
-from constructs_a2i.validation import A2IValidationError, check_number_range
+from constructs_a2i.core.errors import A2IValidationError
+from constructs_a2i.core.limits import ACTIVATION_CONDITIONS_MAX_LENGTH, check_number_range
+from constructs_a2i.core.request_sources import (
+    IMPORTANT_FORM_KEY_CONFIDENCE_CHECK as _IMPORTANT_FORM_KEY_CONFIDENCE_CHECK,
+)
+from constructs_a2i.core.request_sources import (
+    MISSING_IMPORTANT_FORM_KEY as _MISSING_IMPORTANT_FORM_KEY,
+)
+from constructs_a2i.core.request_sources import (
+    MODERATION_LABEL_CONFIDENCE_CHECK as _MODERATION_LABEL_CONFIDENCE_CHECK,
+)
+from constructs_a2i.core.request_sources import SAMPLING as _SAMPLING
+from constructs_a2i.core.request_sources import RequestSource
 
 __all__ = [
     "ACTIVATION_CONDITIONS_MAX_LENGTH",
@@ -49,55 +60,10 @@ __all__ = [
     "Sampling",
 ]
 
-ACTIVATION_CONDITIONS_MAX_LENGTH = 10240
-"""The longest ``HumanLoopActivationConditions`` JSON A2I accepts, in characters."""
-
 MAX_NESTING_DEPTH = 2
 """How deep ``And``/``Or`` may nest: an operator inside an operator, no further."""
 
-_IMPORTANT_FORM_KEY_CONFIDENCE_CHECK = "ImportantFormKeyConfidenceCheck"
-_MISSING_IMPORTANT_FORM_KEY = "MissingImportantFormKey"
-_MODERATION_LABEL_CONFIDENCE_CHECK = "ModerationLabelConfidenceCheck"
-_SAMPLING = "Sampling"
 _COMPARISONS = ("Equals", "LessThan", "LessThanEquals", "GreaterThan", "GreaterThanEquals")
-
-
-class RequestSource(StrEnum):
-    """An AWS service that starts human loops of a flow definition by itself.
-
-    The value is the ``AwsManagedHumanLoopRequestSource`` of ``CreateFlowDefinition``.
-    """
-
-    TEXTRACT_ANALYZE_DOCUMENT_FORMS = "AWS/Textract/AnalyzeDocument/Forms/V1"
-    """Amazon Textract ``AnalyzeDocument`` with the ``FORMS`` feature."""
-
-    REKOGNITION_DETECT_MODERATION_LABELS_IMAGE = "AWS/Rekognition/DetectModerationLabels/Image/V3"
-    """Amazon Rekognition ``DetectModerationLabels`` on images."""
-
-    @property
-    def display_name(self) -> str:
-        """A readable name of the integration, for messages."""
-        if self is RequestSource.TEXTRACT_ANALYZE_DOCUMENT_FORMS:
-            return "Amazon Textract AnalyzeDocument (forms)"
-        return "Amazon Rekognition DetectModerationLabels (image)"
-
-    @property
-    def condition_types(self) -> frozenset[str]:
-        """The ``ConditionType`` values the integration supports."""
-        if self is RequestSource.TEXTRACT_ANALYZE_DOCUMENT_FORMS:
-            return frozenset(
-                {_IMPORTANT_FORM_KEY_CONFIDENCE_CHECK, _MISSING_IMPORTANT_FORM_KEY, _SAMPLING}
-            )
-        return frozenset({_MODERATION_LABEL_CONFIDENCE_CHECK, _SAMPLING})
-
-    @classmethod
-    def of(cls, value: RequestSource | str, prop: str = "request_source") -> RequestSource:
-        """``value`` as a :class:`RequestSource`; a clear error names the allowed values."""
-        try:
-            return cls(value)
-        except ValueError:
-            allowed = ", ".join(f"{m.name} ({m.value!r})" for m in cls)
-            raise A2IValidationError(f"{prop} must be one of {allowed}; got {value!r}") from None
 
 
 class Confidence:

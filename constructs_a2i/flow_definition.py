@@ -34,6 +34,9 @@ from constructs_a2i.activation_conditions import (
     Condition,
     RequestSource,
 )
+from constructs_a2i.core import limits
+from constructs_a2i.core.names import NAME_MAX_LENGTH, generated_name
+from constructs_a2i.core.statuses import LOOP_FINAL_STATUSES
 from constructs_a2i.flow_definition_provider import (
     FLOW_DEFINITION_RESOURCE_TYPE,
     SERVICE_TIMEOUT,
@@ -41,7 +44,6 @@ from constructs_a2i.flow_definition_provider import (
 )
 from constructs_a2i.human_task_ui import IHumanTaskUi
 from constructs_a2i.nag import acknowledge, objects_finding
-from constructs_a2i.naming import generated_name
 from constructs_a2i.task_price import TaskPrice
 from constructs_a2i.validation import (
     A2IValidationError,
@@ -69,16 +71,14 @@ HUMAN_LOOP_EVENT_SOURCE = "aws.sagemaker"
 """The EventBridge source of A2I's human-loop events."""
 HUMAN_LOOP_STATUS_CHANGE = "SageMaker A2I HumanLoop Status Change"
 """The EventBridge detail-type A2I emits when a human loop completes, fails or stops."""
-HUMAN_LOOP_FINAL_STATUSES = ("Completed", "Failed", "Stopped")
-"""The statuses a human loop ends in."""
+HUMAN_LOOP_FINAL_STATUSES = LOOP_FINAL_STATUSES
+"""The statuses a human loop ends in (``core.statuses.LOOP_FINAL_STATUSES``)."""
 
 DEFAULT_OUTPUT_PREFIX = "a2i-output"
 """The key prefix under which A2I writes ``output.json`` files by default."""
 
 # The handler appends "-" and an 8-character per-deployment suffix to generated names.
-_NAME_PREFIX_MAX_LENGTH = 63 - 9
-_PRIVATE_MAX_AVAILABILITY = 864000  # 10 days
-_PUBLIC_MAX_AVAILABILITY = 43200  # 12 hours
+_NAME_PREFIX_MAX_LENGTH = NAME_MAX_LENGTH - 9
 _DEFAULT_TIME_LIMIT = Duration.hours(1)
 # What A2I needs on a customer managed key (kms:ReEncrypt* and kms:GenerateDataKey*
 # spelled out, so no wildcard action is granted).
@@ -254,8 +254,14 @@ class _TagLimits:
         try:
             check_tag_count("tags", len(rendered))
             for tag in rendered:
-                check_length("tag key", tag["key"] if "key" in tag else tag["Key"], 1, 128)
-                check_length("tag value", tag["value"] if "value" in tag else tag["Value"], 0, 256)
+                check_length(
+                    "tag key", tag["key"] if "key" in tag else tag["Key"], *limits.TAG_KEY_LENGTH
+                )
+                check_length(
+                    "tag value",
+                    tag["value"] if "value" in tag else tag["Value"],
+                    *limits.TAG_VALUE_LENGTH,
+                )
         except ValueError as error:
             return [str(error)]
         return []
@@ -692,15 +698,19 @@ def _check_props(
     output_prefix: str,
 ) -> None:
     check_arn_resource("workteam.workteam_arn", workteam.workteam_arn, "sagemaker", "workteam")
-    check_length("task_title", task_title, 1, 128)
-    check_length("task_description", task_description, 1, 255)
-    check_int_range("task_count", task_count, 1, 3)
+    check_length("task_title", task_title, *limits.TASK_TITLE_LENGTH)
+    check_length("task_description", task_description, *limits.TASK_DESCRIPTION_LENGTH)
+    check_int_range("task_count", task_count, *limits.TASK_COUNT_RANGE)
     time_limit = _seconds(task_time_limit)
     if time_limit is not None:
-        check_int_range("task_time_limit (seconds)", time_limit, 30, 28800)
+        check_int_range("task_time_limit (seconds)", time_limit, *limits.TASK_TIME_LIMIT_RANGE)
     lifetime = _seconds(task_availability_lifetime)
     if lifetime is not None:
-        cap = _PUBLIC_MAX_AVAILABILITY if workteam.is_public_crowd else _PRIVATE_MAX_AVAILABILITY
+        cap = (
+            limits.PUBLIC_TASK_AVAILABILITY_MAX_SECONDS
+            if workteam.is_public_crowd
+            else limits.PRIVATE_TASK_AVAILABILITY_MAX_SECONDS
+        )
         team = "the public crowd" if workteam.is_public_crowd else "a private or vendor team"
         check_int_range(f"task_availability_lifetime (seconds, for {team})", lifetime, 1, cap)
     if task_keywords is not None:
@@ -709,4 +719,9 @@ def _check_props(
         check_name("flow_definition_name", flow_definition_name)
     if not is_token(output_prefix):
         # s3://<bucket (<= 63)>/<prefix> must stay within S3OutputPath's 1024 characters.
-        check_length("output_prefix", output_prefix.strip("/"), 1, 1024 - len("s3://") - 64)
+        check_length(
+            "output_prefix",
+            output_prefix.strip("/"),
+            1,
+            limits.S3_OUTPUT_PATH_MAX_LENGTH - len("s3://") - 64,
+        )

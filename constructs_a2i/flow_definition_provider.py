@@ -20,6 +20,7 @@ from constructs_a2i.packaged_function import (
     lambda_role,
     packaged_function,
     runtime_code,
+    runtime_handler,
 )
 
 __all__ = [
@@ -90,7 +91,7 @@ class FlowDefinitionProvider(Construct):
             self,
             "OnEvent",
             code=code,
-            handler="index.on_event",
+            handler=runtime_handler("flow_definition_provider", "on_event"),
             role=self.role,
             log_group=self.log_group,
             # Room for the IAM-propagation retries of a brand-new role.
@@ -101,7 +102,7 @@ class FlowDefinitionProvider(Construct):
             self,
             "IsComplete",
             code=code,
-            handler="index.is_complete",
+            handler=runtime_handler("flow_definition_provider", "is_complete"),
             role=self.role,
             log_group=self.log_group,
             timeout=Duration.minutes(1),

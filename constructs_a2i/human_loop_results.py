@@ -18,6 +18,7 @@ from constructs_a2i.packaged_function import (
     lambda_role,
     packaged_function,
     runtime_code,
+    runtime_handler,
 )
 from constructs_a2i.queues import DEAD_LETTER_RETENTION, secure_queue
 
@@ -69,7 +70,7 @@ class HumanLoopResults(Construct):
             self,
             "Function",
             code=runtime_code("human_loop_results"),
-            handler="index.handler",
+            handler=runtime_handler("human_loop_results"),
             role=role,
             log_group=self.log_group,
             timeout=Duration.seconds(30),

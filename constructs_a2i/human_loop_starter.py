@@ -8,10 +8,7 @@ second loop and a failed one is retried and then parked in the dead-letter queue
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Duration, aws_s3, aws_sqs
@@ -21,12 +18,16 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from constructs_a2i.core.activation import Activation
+from constructs_a2i.core.limits import CONTENT_CLASSIFIERS
+from constructs_a2i.core.starter_settings import StarterSettings
 from constructs_a2i.flow_definition import IFlowDefinition
 from constructs_a2i.packaged_function import (
     LOG_RETENTION,
     lambda_role,
     packaged_function,
     runtime_code,
+    runtime_handler,
 )
 from constructs_a2i.queues import DEAD_LETTER_RETENTION, secure_queue
 from constructs_a2i.validation import A2IValidationError, check_int_range, is_token
@@ -38,74 +39,7 @@ __all__ = [
     "StarterSource",
 ]
 
-CONTENT_CLASSIFIERS = ("FreeOfPersonallyIdentifiableInformation", "FreeOfAdultContent")
-"""The content classifiers StartHumanLoop accepts (its DataAttributes)."""
-
-_PATH = re.compile(r"^(\$\.)?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+|\[\d+\])*$")
-_OPERATORS = {"lt", "le", "gt", "ge", "eq", "ne"}
-_PREFIX = re.compile(r"^[a-z0-9](-*[a-z0-9])*$")
 _FUNCTION_TIMEOUT = Duration.minutes(1)
-
-
-def _check_path(prop: str, path: str) -> None:
-    if not _PATH.match(path):
-        raise A2IValidationError(
-            f"{prop} must be a path into the message like '$.prediction.confidence' or "
-            f"'items[0].id' (keys of letters, digits, '_' or '-'); got {path!r}"
-        )
-
-
-@dataclass(frozen=True)
-class Activation:
-    """When a message should start a human loop; other messages are skipped (not failed).
-
-    ::
-
-        Activation.below("$.prediction.confidence", 0.8)
-    """
-
-    path: str
-    """Where the value is in the message, e.g. ``$.prediction.confidence``."""
-    operator: str
-    """One of ``lt``, ``le``, ``gt``, ``ge``, ``eq``, ``ne``."""
-    value: Any
-    """What the message's value is compared with."""
-
-    def __post_init__(self) -> None:
-        _check_path("activation path", self.path)
-        if self.operator not in _OPERATORS:
-            raise A2IValidationError(
-                f"activation operator must be one of {sorted(_OPERATORS)}; got {self.operator!r}"
-            )
-        try:
-            json.dumps(self.value)
-        except TypeError as error:
-            raise A2IValidationError(
-                f"activation value must be JSON (a number, string, boolean or null); "
-                f"got {self.value!r}"
-            ) from error
-
-    @classmethod
-    def below(cls, path: str, threshold: float) -> Activation:
-        """Start a loop when the value at ``path`` is less than ``threshold``."""
-        return cls(path, "lt", threshold)
-
-    @classmethod
-    def above(cls, path: str, threshold: float) -> Activation:
-        """Start a loop when the value at ``path`` is greater than ``threshold``."""
-        return cls(path, "gt", threshold)
-
-    @classmethod
-    def equals(cls, path: str, value: Any) -> Activation:
-        """Start a loop when the value at ``path`` equals ``value``."""
-        return cls(path, "eq", value)
-
-    def to_json(self) -> str:
-        """The form the starter Lambda reads from its ``ACTIVATION`` variable."""
-        return json.dumps(
-            {"path": self.path, "operator": self.operator, "value": self.value},
-            separators=(",", ":"),
-        )
 
 
 class StarterSource:
@@ -152,6 +86,13 @@ class StarterSource:
         """EventBridge events that match ``event_pattern``; each event's ``detail`` is the
         input. Default bus: the account's default event bus."""
         return cls(event_pattern=event_pattern, event_bus=event_bus)
+
+    @property
+    def kind(self) -> str:
+        """``s3``, ``event-bridge`` or ``sqs``: what the starter's queue carries."""
+        if self._bucket is not None:
+            return "s3"
+        return "event-bridge" if self._event_pattern is not None else "sqs"
 
     @property
     def is_s3(self) -> bool:
@@ -244,7 +185,7 @@ class HumanLoopStarter(Construct):
             ``FreeOfAdultContent`` (required by the public crowd). Default: none.
         :param batch_size: messages per invocation, 1-10. Default: 10.
         :param max_batching_window: how long Lambda gathers a batch. Default: none.
-        :param max_concurrency: concurrent StartHumanLoop calls per invocation, 1-50.
+        :param max_concurrency: concurrent StartHumanLoop calls per invocation, 1-100.
             Default: 10.
         :param reserved_concurrency: the function's reserved concurrency, to stay under
             the account's StartHumanLoop quota. Default: unreserved.
@@ -254,33 +195,22 @@ class HumanLoopStarter(Construct):
             Default: none.
         """
         super().__init__(scope, id)
-        _check_starter_props(
+        source = source or StarterSource.sqs()
+        self.settings = _settings(
+            flow_definition_arn=flow_definition.flow_definition_arn,
+            source_kind=source.kind,
+            activation=activation,
             input_content=input_content,
             id_field=id_field,
             content_classifiers=content_classifiers,
-            batch_size=batch_size,
             max_concurrency=max_concurrency,
-            reserved_concurrency=reserved_concurrency,
-            max_receive_count=max_receive_count,
             loop_name_prefix=loop_name_prefix,
         )
-        source = source or StarterSource.sqs()
-        if source.is_s3:
-            given = [
-                name
-                for name, value in (
-                    ("activation", activation),
-                    ("input_content", input_content),
-                    ("id_field", id_field),
-                )
-                if value is not None
-            ]
-            if given:
-                raise A2IValidationError(
-                    f"{', '.join(given)} cannot be used with StarterSource.s3(): an S3 upload "
-                    "is identified by its bucket, key and version, and its InputContent is a "
-                    "reference to the object; filter uploads with prefix/suffix instead"
-                )
+        """The Lambda's settings, checked by the code the Lambda itself runs."""
+        check_int_range("batch_size", batch_size, 1, 10)
+        if reserved_concurrency is not None:
+            check_int_range("reserved_concurrency", reserved_concurrency, 1, None)
+        check_int_range("max_receive_count", max_receive_count, 1, 1000)
         self.dead_letter_queue: aws_sqs.IQueue | None
         if source.queue is not None:
             self.queue: aws_sqs.IQueue = source.queue
@@ -299,18 +229,7 @@ class HumanLoopStarter(Construct):
             )
         self.source_rule = source._bind(self, self.queue)
 
-        environment = {"FLOW_DEFINITION_ARN": flow_definition.flow_definition_arn}
-        environment["MAX_CONCURRENCY"] = str(max_concurrency)
-        if activation is not None:
-            environment["ACTIVATION"] = activation.to_json()
-        if input_content is not None:
-            environment["INPUT_PATH"] = input_content
-        if id_field is not None:
-            environment["ID_FIELD"] = id_field
-        if content_classifiers:
-            environment["CONTENT_CLASSIFIERS"] = ",".join(content_classifiers)
-        if loop_name_prefix:
-            environment["LOOP_NAME_PREFIX"] = loop_name_prefix
+        environment = self.settings.to_environment()
 
         self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
         role = lambda_role(
@@ -323,7 +242,7 @@ class HumanLoopStarter(Construct):
             self,
             "Function",
             code=runtime_code("human_loop_starter"),
-            handler="index.handler",
+            handler=runtime_handler("human_loop_starter"),
             role=role,
             log_group=self.log_group,
             timeout=_FUNCTION_TIMEOUT,
@@ -342,38 +261,46 @@ class HumanLoopStarter(Construct):
         flow_definition.grant_start_human_loop(self.function)
 
 
-def _check_starter_props(
+def _settings(
     *,
+    flow_definition_arn: str,
+    source_kind: str,
+    activation: Activation | None,
     input_content: str | None,
     id_field: str | None,
     content_classifiers: Sequence[str],
-    batch_size: int,
     max_concurrency: int,
-    reserved_concurrency: int | None,
-    max_receive_count: int,
     loop_name_prefix: str | None,
-) -> None:
-    if input_content is not None:
-        _check_path("input_content", input_content)
-    if id_field is not None:
-        _check_path("id_field", id_field)
-    for classifier in content_classifiers:
-        if classifier not in CONTENT_CLASSIFIERS:
-            raise A2IValidationError(
-                f"content_classifiers items must be one of {list(CONTENT_CLASSIFIERS)}; "
-                f"got {classifier!r}"
-            )
-    check_int_range("batch_size", batch_size, 1, 10)
-    check_int_range("max_concurrency", max_concurrency, 1, 50)
-    if reserved_concurrency is not None:
-        check_int_range("reserved_concurrency", reserved_concurrency, 1, None)
-    check_int_range("max_receive_count", max_receive_count, 1, 1000)
-    if (
-        loop_name_prefix is not None
-        and not is_token(loop_name_prefix)
-        and (len(loop_name_prefix) > 20 or not _PREFIX.match(loop_name_prefix))
+) -> StarterSettings:
+    """The starter Lambda's settings, checked by ``core`` exactly as the Lambda reads them."""
+    for prop, value in (
+        ("input_content", input_content),
+        ("id_field", id_field),
+        ("content_classifiers", content_classifiers),
+        ("max_concurrency", max_concurrency),
+        ("loop_name_prefix", loop_name_prefix),
     ):
-        raise A2IValidationError(
-            "loop_name_prefix must be 1-20 lower-case letters, digits and hyphens, "
-            f"starting and ending with a letter or digit; got {loop_name_prefix!r}"
-        )
+        # The Lambda checks them on every cold start; a value known only at deploy time
+        # could pass synth and then fail every batch.
+        items = value if isinstance(value, list | tuple) else [value]
+        if any(item is not None and is_token(item) for item in items):
+            raise A2IValidationError(f"{prop} must be known at synth time, not a token")
+    return StarterSettings.build(
+        flow_definition_arn=flow_definition_arn,
+        source_kind=source_kind,
+        activation=activation,
+        input_path=input_content,
+        id_field=id_field,
+        content_classifiers=content_classifiers,
+        max_concurrency=max_concurrency,
+        loop_name_prefix=loop_name_prefix,
+        names={
+            "source_kind": "source",
+            "input_path": "input_content",
+            "id_field": "id_field",
+            "activation": "activation",
+            "content_classifiers": "content_classifiers",
+            "max_concurrency": "max_concurrency",
+            "loop_name_prefix": "loop_name_prefix",
+        },
+    )

@@ -2,12 +2,13 @@
 
 Each gets the same hardening: the package's Python runtime, a role of its own that may
 write to its log group only (no AWS managed policy), and logs kept three months.
+
+Each function's asset is its runtime folder plus ``core`` (see :mod:`constructs_a2i.assets`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration
@@ -16,7 +17,16 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-__all__ = ["HANDLER_RUNTIME", "LOG_RETENTION", "lambda_role", "packaged_function", "runtime_code"]
+from constructs_a2i.assets import runtime_handler, stage_runtime
+
+__all__ = [
+    "HANDLER_RUNTIME",
+    "LOG_RETENTION",
+    "lambda_role",
+    "packaged_function",
+    "runtime_code",
+    "runtime_handler",
+]
 
 HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The Lambda runtime of the package's handlers (the newest Python; boto3 is built in)."""
@@ -24,14 +34,10 @@ HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 """How long the package's functions keep their logs."""
 
-_RUNTIME_DIR = Path(__file__).parent / "runtime"
-
 
 def runtime_code(folder: str) -> lambda_.Code:
-    """The asset of ``constructs_a2i/runtime/<folder>`` (its ``index.py``, no caches)."""
-    return lambda_.Code.from_asset(
-        str(_RUNTIME_DIR / folder), exclude=["__pycache__", "*.pyc", "__init__.py"]
-    )
+    """The asset of ``constructs_a2i/runtime/<folder>``, shipped with ``core``."""
+    return lambda_.Code.from_asset(str(stage_runtime(folder)))
 
 
 def lambda_role(

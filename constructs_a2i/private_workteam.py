@@ -29,7 +29,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from constructs_a2i.naming import generated_name, hash_suffix
+from constructs_a2i.core.names import generated_name, hash_suffix
 from constructs_a2i.task_price import TaskPrice
 from constructs_a2i.validation import (
     A2IValidationError,

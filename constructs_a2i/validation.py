@@ -1,10 +1,10 @@
-"""Checks for the constraints A2I documents but botocore does not enforce.
+"""Construct-time checks: :mod:`constructs_a2i.core`'s rules, skipping unresolved CDK tokens.
 
-botocore validates types, required members and minimums only; CloudFormation would
-only report a bad value minutes into a deployment. Every check here runs when a
-construct is created and raises :class:`A2IValidationError` naming the property, the
-value and what is allowed. Values that are still CDK tokens are skipped: they are
-only known at deploy time.
+botocore validates types, required members and minimums only; CloudFormation would only report a
+bad value minutes into a deployment. Every check here runs when a construct is created and raises
+:class:`A2IValidationError` naming the property, the value and what is allowed. The rules
+themselves live in ``core`` (the Lambda functions run the same code); this module only adds what
+a construct needs: values that are still CDK tokens are known at deploy time, so they pass.
 """
 
 from __future__ import annotations
@@ -15,6 +15,11 @@ import re
 from collections.abc import Sequence
 
 from aws_cdk import Token
+
+from constructs_a2i.core import limits, names
+from constructs_a2i.core.errors import A2IValidationError
+from constructs_a2i.core.limits import preview
+from constructs_a2i.core.names import NAME_MAX_LENGTH, NAME_PATTERN
 
 __all__ = [
     "NAME_MAX_LENGTH",
@@ -32,81 +37,44 @@ __all__ = [
     "is_token",
 ]
 
-NAME_PATTERN = re.compile(r"^[a-z0-9](-*[a-z0-9])*$")
-"""FlowDefinitionName, HumanTaskUiName and HumanLoopName all follow this pattern."""
-
-NAME_MAX_LENGTH = 63
-
-_KEYWORD_PATTERN = re.compile(r"^[A-Za-z0-9]+( [A-Za-z0-9]+)*$")
-_MAX_TAGS = 50
-
-
-class A2IValidationError(ValueError):
-    """A construct property has a value A2I would reject."""
-
 
 def is_token(value: object) -> bool:
     """True when ``value`` is an unresolved CDK token (known only at deploy time)."""
     return Token.is_unresolved(value)
 
 
-def _preview(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:77]}...'"
-
-
 def check_name(prop: str, value: str) -> None:
     """A lower-case resource name: 1-63 chars matching ``^[a-z0-9](-*[a-z0-9])*$``."""
-    if is_token(value):
-        return
-    if not 1 <= len(value) <= NAME_MAX_LENGTH or not NAME_PATTERN.match(value):
-        raise A2IValidationError(
-            f"{prop} must be 1-{NAME_MAX_LENGTH} characters of lower-case letters, digits "
-            f"and hyphens, starting and ending with a letter or digit "
-            f"(pattern ^[a-z0-9](-*[a-z0-9])*$); got {_preview(value)} "
-            f"({len(value)} characters)"
-        )
+    if not is_token(value):
+        names.check_name(prop, value)
 
 
 def check_length(prop: str, value: str, minimum: int, maximum: int) -> None:
     """A string whose length must lie in ``[minimum, maximum]``."""
-    if is_token(value):
-        return
-    if not minimum <= len(value) <= maximum:
-        raise A2IValidationError(
-            f"{prop} must be {minimum}-{maximum} characters long; "
-            f"got {len(value)} characters: {_preview(value)}"
-        )
+    if not is_token(value):
+        limits.check_length(prop, value, minimum, maximum)
 
 
 def check_int_range(prop: str, value: int, minimum: int, maximum: int | None) -> None:
     """A whole number in ``[minimum, maximum]`` (``maximum=None``: no upper bound)."""
-    if is_token(value):
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise A2IValidationError(f"{prop} must be a whole number; got {_preview(value)}")
-    if value < minimum or (maximum is not None and value > maximum):
-        allowed = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-        raise A2IValidationError(f"{prop} must be {allowed}; got {value}")
+    if not is_token(value):
+        limits.check_int_range(prop, value, minimum, maximum)
+
+
+def check_number_range(prop: str, value: float, minimum: float, maximum: float) -> None:
+    """A finite number (whole or not) in ``[minimum, maximum]``.
+
+    NaN and infinity are refused before the token check: they cannot cross to the jsii kernel.
+    """
+    finite = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not (finite and is_token(value)):
+        limits.check_number_range(prop, value, minimum, maximum)
 
 
 def check_task_keywords(prop: str, keywords: Sequence[str]) -> None:
     """TaskKeywords: 1-5 items, each 1-30 chars of letters/digits separated by single spaces."""
-    if is_token(keywords):
-        return
-    if not 1 <= len(keywords) <= 5:
-        raise A2IValidationError(
-            f"{prop} must hold 1-5 keywords; got {len(keywords)}: {_preview(list(keywords))}"
-        )
-    for keyword in keywords:
-        if is_token(keyword):
-            continue
-        if not 1 <= len(keyword) <= 30 or not _KEYWORD_PATTERN.match(keyword):
-            raise A2IValidationError(
-                f"{prop} items must be 1-30 characters of letters and digits, words separated "
-                f"by single spaces (pattern ^[A-Za-z0-9]+( [A-Za-z0-9]+)*$); "
-                f"got {_preview(keyword)}"
-            )
+    if not is_token(keywords):
+        limits.check_task_keywords(prop, list(keywords), skip=is_token)
 
 
 def check_arn_resource(prop: str, arn: str, service: str, resource_type: str) -> None:
@@ -126,25 +94,14 @@ def check_arn_resource(prop: str, arn: str, service: str, resource_type: str) ->
         raise A2IValidationError(
             f"{prop} must be an ARN of the form "
             f"arn:<partition>:{service}:<region>:<account>:{resource_type}/<name>; "
-            f"got {_preview(arn)}"
+            f"got {preview(arn)}"
         )
 
 
 def check_tag_count(prop: str, count: int) -> None:
     """A2I resources accept at most 50 tags."""
-    if count > _MAX_TAGS:
-        raise A2IValidationError(f"{prop} may hold at most {_MAX_TAGS} tags; got {count}")
-
-
-def check_number_range(prop: str, value: float, minimum: float, maximum: float) -> None:
-    """A number (whole or not) in ``[minimum, maximum]``."""
-    # NaN and infinity are checked first: they cannot cross to the jsii kernel.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise A2IValidationError(f"{prop} must be a number; got {_preview(value)}")
-    if is_token(value):
-        return
-    if not minimum <= value <= maximum:
-        raise A2IValidationError(f"{prop} must be between {minimum} and {maximum}; got {value}")
+    if count > limits.TAGS_MAX:
+        raise A2IValidationError(f"{prop} may hold at most {limits.TAGS_MAX} tags; got {count}")
 
 
 _EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -156,7 +113,7 @@ def check_email(prop: str, value: str) -> None:
         return
     if not isinstance(value, str) or len(value) > 254 or not _EMAIL_PATTERN.match(value):
         raise A2IValidationError(
-            f"{prop} must be an email address such as reviewer@example.com; got {_preview(value)}"
+            f"{prop} must be an email address such as reviewer@example.com; got {preview(value)}"
         )
 
 
@@ -166,7 +123,7 @@ def check_cidrs(prop: str, cidrs: Sequence[str], maximum: int) -> None:
         return
     if isinstance(cidrs, str) or not 1 <= len(cidrs) <= maximum:
         raise A2IValidationError(
-            f"{prop} must hold 1-{maximum} IPv4 CIDR blocks; got {_preview(cidrs)}"
+            f"{prop} must hold 1-{maximum} IPv4 CIDR blocks; got {preview(cidrs)}"
         )
     for cidr in cidrs:
         if is_token(cidr):
@@ -178,5 +135,5 @@ def check_cidrs(prop: str, cidrs: Sequence[str], maximum: int) -> None:
         if not isinstance(network, ipaddress.IPv4Network) or "/" not in str(cidr):
             raise A2IValidationError(
                 f"{prop} items must be IPv4 CIDR blocks with no host bits set, such as "
-                f"203.0.113.0/24; got {_preview(cidr)}"
+                f"203.0.113.0/24; got {preview(cidr)}"
             )

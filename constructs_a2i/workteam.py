@@ -14,13 +14,11 @@ from typing import Protocol, runtime_checkable
 from aws_cdk import ArnFormat, Resource, Stack
 from constructs import Construct
 
+from constructs_a2i.core.arns import PUBLIC_CROWD_ACCOUNT
 from constructs_a2i.task_price import TaskPrice
 from constructs_a2i.validation import A2IValidationError, check_arn_resource
 
 __all__ = ["PUBLIC_CROWD_ACCOUNT", "IWorkteam", "Workteam"]
-
-PUBLIC_CROWD_ACCOUNT = "394669845002"
-"""The AWS account that owns the public crowd work team in every Region."""
 
 
 @runtime_checkable

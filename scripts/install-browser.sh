@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Debian's Chromium for the browser tests (tests/test_template_preview_browser.py)
+# Installs Debian's Chromium for the browser tests (tests/templates/test_preview_browser.py)
 # and for previewing worker task templates. Playwright drives this system browser; it never
 # downloads a browser of its own (`playwright install` is not used).
 #

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+FIXTURES = ROOT / "tests" / "fixtures"
+"""Test data kept in the repository, written from AWS's documented formats (see its README.md)."""
 
 # cfn-lint runs on every synthesized template in the suite; the CDK's own CloudFormation
 # validation of each synth (about 2 s and 350 MiB) would only repeat it.
@@ -24,6 +26,11 @@ if str(ROOT) not in sys.path:
 
 TEST_ENV = {"account": "123456789012", "region": "us-east-1"}
 TEAM_ARN = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/reviewers"
+
+
+def fixture_json(name: str) -> Any:
+    """A fresh copy of ``tests/fixtures/<name>``, parsed (each call reads the file again)."""
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -52,3 +59,8 @@ def example_app_template() -> dict[str, Any]:
     stack = cdk_app.node.find_child("TextReviewExample")
     template: dict[str, Any] = Template.from_stack(stack).to_json()  # type: ignore[arg-type]
     return template
+
+
+# The FakeA2I fixture family (clock, fake, fake_env) for every test folder; see its module.
+# pytest looks fixtures up by name in conftest modules, so importing them here shares them.
+from tests.fake_a2i import clock, fake, fake_env  # noqa: E402, F401

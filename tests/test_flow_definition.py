@@ -248,9 +248,12 @@ class TestProvider:
         handlers = [
             fn["Properties"]
             for fn in resources(template, "AWS::Lambda::Function").values()
-            if fn["Properties"].get("Handler", "").startswith("index.")
+            if fn["Properties"].get("Handler", "").startswith("constructs_a2i.runtime.")
         ]
-        assert sorted(h["Handler"] for h in handlers) == ["index.is_complete", "index.on_event"]
+        assert sorted(h["Handler"] for h in handlers) == [
+            "constructs_a2i.runtime.flow_definition_provider.index.is_complete",
+            "constructs_a2i.runtime.flow_definition_provider.index.on_event",
+        ]
         assert {h["Runtime"] for h in handlers} == {"python3.14"}
         for group in resources(template, "AWS::Logs::LogGroup").values():
             assert group["Properties"]["RetentionInDays"] == 90

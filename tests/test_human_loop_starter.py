@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Duration, Environment, Stack
+from aws_cdk import App, Aws, Duration, Environment, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from constructs_a2i import (
     A2IValidationError,
@@ -22,10 +26,10 @@ from constructs_a2i import (
     HumanLoopStarter,
     StarterSource,
 )
-from tests.conftest import SHARED, TEST_ENV
+from constructs_a2i.runtime.human_loop_starter import index as starter_index
+from tests.conftest import TEST_ENV, fixture_json
 from tests.test_flow_definition import make_flow, resources, statements
 
-SAMPLE_EVENT = SHARED / "samples" / "human-loop-status-change.json"
 FLOW_ARN = "arn:aws:sagemaker:us-east-1:123456789012:flow-definition/existing-flow"
 
 
@@ -85,11 +89,12 @@ class TestStarterDefaults:
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["BatchSize"] == 10
         function = starter_function(template)["Properties"]
-        assert function["Handler"] == "index.handler"
+        assert function["Handler"] == "constructs_a2i.runtime.human_loop_starter.index.handler"
         assert function["Runtime"] == "python3.14"
         assert function["Environment"]["Variables"] == {
             "FLOW_DEFINITION_ARN": FLOW_ARN,
             "MAX_CONCURRENCY": "10",
+            "SOURCE_KIND": "sqs",
         }
         assert "ReservedConcurrentExecutions" not in function
 
@@ -110,16 +115,39 @@ class TestStarterDefaults:
         for role in resources(template, "AWS::IAM::Role").values():
             assert "ManagedPolicyArns" not in role["Properties"]
 
-    def test_handler_code_is_the_packaged_runtime(
-        self, default_starter: tuple[Stack, dict[str, Any]]
+    def test_handler_code_is_the_packaged_runtime_with_core(
+        self, default_starter: tuple[Stack, dict[str, Any]], tmp_path: Path
     ) -> None:
-        stack, _ = default_starter
+        stack, template = default_starter
+        function = starter_function(template)["Properties"]
+        assert function["Handler"] == "constructs_a2i.runtime.human_loop_starter.index.handler"
         assembly = stack.node.root.synth()  # type: ignore[attr-defined]
-        asset_dirs = [p for p in Path(assembly.directory).iterdir() if p.name.startswith("asset.")]
-        indexes = [p / "index.py" for p in asset_dirs if (p / "index.py").exists()]
-        assert any("def handler" in p.read_text() for p in indexes)
-        for p in asset_dirs:
-            assert not (p / "__init__.py").exists()
+        [asset] = [
+            p
+            for p in Path(assembly.directory).iterdir()
+            if (p / "constructs_a2i/runtime/human_loop_starter/index.py").is_file()
+        ]
+        files = {str(f.relative_to(asset)) for f in asset.rglob("*") if f.is_file()}
+        assert "constructs_a2i/core/activation.py" in files
+        assert not any("__pycache__" in f or f.endswith(".pyc") for f in files)
+        assert not any(f.startswith("constructs_a2i/cli") for f in files)
+        # The function imports from its asset alone: core comes from the asset, not from the
+        # package installed here.
+        probe = (
+            "import sys; sys.path.insert(0, sys.argv[1]);"
+            "import constructs_a2i.runtime.human_loop_starter.index as m;"
+            "import constructs_a2i.core.activation as a;"
+            "print(m.__file__.startswith(sys.argv[1]) and a.__file__.startswith(sys.argv[1]));"
+            "print('aws_cdk' in sys.modules)"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", probe, str(asset)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert result.stdout.split() == ["True", "False"]
 
 
 class TestStarterOptions:
@@ -249,10 +277,13 @@ class TestStarterOptions:
     ("kwargs", "message"),
     [
         ({"input_content": "$..bad"}, r"input_content must be a path"),
-        ({"id_field": "a b"}, r"id_field must be a path"),
+        ({"id_field": "a[x]"}, r"id_field must be a path"),
         ({"content_classifiers": ["FreeOfMalware"]}, r"content_classifiers items must be one of"),
         ({"batch_size": 11}, r"batch_size must be between 1 and 10; got 11"),
-        ({"max_concurrency": 0}, r"max_concurrency must be between 1 and 50; got 0"),
+        ({"max_concurrency": 0}, r"max_concurrency must be between 1 and 100; got 0"),
+        ({"max_concurrency": 101}, r"max_concurrency must be between 1 and 100; got 101"),
+        ({"loop_name_prefix": Aws.STACK_NAME}, r"loop_name_prefix must be known at synth"),
+        ({"id_field": Aws.REGION}, r"id_field must be known at synth"),
         ({"reserved_concurrency": 0}, r"reserved_concurrency must be >= 1; got 0"),
         ({"loop_name_prefix": "Upper"}, r"loop_name_prefix must be 1-20"),
         ({"loop_name_prefix": "x" * 21}, r"loop_name_prefix must be 1-20"),
@@ -277,21 +308,69 @@ def test_s3_source_refuses_message_paths(kwargs: dict[str, Any]) -> None:
     stack = new_stack()
     flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
     source = StarterSource.s3(s3.Bucket(stack, "Inputs"))
-    with pytest.raises(A2IValidationError, match=r"cannot be used with StarterSource.s3\(\)"):
+    with pytest.raises(
+        A2IValidationError, match=r"cannot be used with S3 uploads \(StarterSource.s3\(\)\)"
+    ):
         HumanLoopStarter(stack, "Starter", flow_definition=flow, source=source, **kwargs)
 
 
-def test_activation_checks_its_operator_and_path() -> None:
-    assert Activation.above("score", 3).operator == "gt"
-    assert Activation.equals("$.label", "cat").to_json() == (
-        '{"path":"$.label","operator":"eq","value":"cat"}'
-    )
-    with pytest.raises(A2IValidationError, match=r"activation operator must be one of"):
-        Activation("$.x", "between", 1)
-    with pytest.raises(A2IValidationError, match=r"activation path must be a path"):
-        Activation.below("$.", 1)
-    with pytest.raises(A2IValidationError, match=r"activation value must be JSON"):
-        Activation.equals("$.x", object())
+@pytest.mark.parametrize(
+    ("activation", "message"),
+    [
+        (("$.c", "lt", True), "finite number"),
+        (("$.c", "lt", float("nan")), "finite number"),
+        (("$.c", "eq", [1, 2]), "JSON scalar"),
+        (("$.x", "between", 1), "activation operator must be one of"),
+        (("$.", "lt", 1), "activation path must be a path"),
+    ],
+)
+def test_activations_the_lambda_would_refuse_fail_at_synth(
+    activation: tuple[Any, ...], message: str
+) -> None:
+    # Each of these once synthesized, then sent every message to the DLQ or skipped it.
+    with pytest.raises(A2IValidationError, match=message):
+        Activation(*activation)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    path=st.sampled_from(["$.c", "$.my key", "[0].id", "items[0].id", "a..b", "$."]),
+    operator=st.sampled_from(["lt", "ge", "eq", "ne", "between"]),
+    value=st.none() | st.booleans() | st.floats(allow_nan=True) | st.text(max_size=3),
+)
+def test_a_synthesized_starter_runs_with_exactly_what_the_construct_accepted(
+    path: str, operator: str, value: Any
+) -> None:
+    stack = new_stack()
+    flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+    try:
+        HumanLoopStarter(
+            stack,
+            "Starter",
+            flow_definition=flow,
+            activation=Activation(path, operator, value),
+            id_field=path,
+        )
+    except A2IValidationError:
+        accepted = False
+    else:
+        accepted = True
+    spec = {"path": path, "operator": operator, "value": value}
+    lambda_environment = {"FLOW_DEFINITION_ARN": FLOW_ARN, "ACTIVATION": json.dumps(spec)}
+    lambda_environment["ID_FIELD"] = path
+    try:
+        starter_index.load_settings(lambda_environment)
+    except starter_index.ConfigurationError:
+        assert not accepted
+    else:
+        assert accepted
+    if accepted:
+        variables = starter_function(Template.from_stack(stack).to_json())["Properties"][
+            "Environment"
+        ]["Variables"]
+        # The Lambda reads the synthesized environment back without a configuration error.
+        settings_read = starter_index.load_settings({**variables, "FLOW_DEFINITION_ARN": FLOW_ARN})
+        assert settings_read.activation == Activation(path, operator, value)
 
 
 class TestStatusChange:
@@ -307,7 +386,12 @@ class TestStatusChange:
         return rule["Properties"]["EventPattern"]  # type: ignore[no-any-return]
 
     def test_pattern_matches_the_sample_event_and_not_another_flow(self) -> None:
-        sample = json.loads(SAMPLE_EVENT.read_text())
+        """AWS's example event from "Use Amazon CloudWatch Events in Amazon Augmented AI".
+
+        https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-cloudwatch-events.html, kept as
+        tests/fixtures/human-loop-status-change.json.
+        """
+        sample = fixture_json("human-loop-status-change.json")
         own = self.pattern(sample["detail"]["flowDefinitionArn"])
         other = self.pattern("arn:aws:sagemaker:us-east-1:111111111111:flow-definition/other")
         assert _matches(own, sample)

@@ -25,9 +25,12 @@ def test_unknown_name_is_an_attribute_error() -> None:
         raise AssertionError("expected AttributeError")
 
 
-def test_testing_and_template_check_do_not_load_the_cdk() -> None:
+def test_the_pure_python_parts_do_not_load_the_cdk() -> None:
     code = (
-        "import sys, constructs_a2i.testing, constructs_a2i.template_check;"
+        "import sys, constructs_a2i.testing, constructs_a2i.templates.check, constructs_a2i.core;"
+        "import constructs_a2i.cli.main;"
+        "from constructs_a2i import Activation, ActivationConditions, RequestSource, Confidence;"
+        "from constructs_a2i import A2IValidationError, CONTENT_CLASSIFIERS, TaskTemplate;"
         "print('aws_cdk' in sys.modules, 'jsii' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -27,9 +27,8 @@ from constructs_a2i import (
     TaskTemplate,
     Workteam,
 )
-from tests.conftest import SHARED, TEAM_ARN, TEST_ENV
+from tests.conftest import TEAM_ARN, TEST_ENV, fixture_json
 
-SEED = next((SHARED / "seeds").glob("003_*.txt"), None)
 HTML = "<crowd-form><p>{{ task.input.text }}</p></crowd-form>"
 
 
@@ -37,35 +36,35 @@ def new_stack() -> Stack:
     return Stack(App(), "TestStack", env=Environment(**TEST_ENV))
 
 
-def seed_lists() -> dict[str, list[Decimal]]:
-    """The price lists of the CreateFlowDefinition reference, by the sentence before each."""
-    assert SEED is not None
-    text = SEED.read_text(encoding="utf-8")
-    lists: dict[str, list[Decimal]] = {}
-    for match in re.finditer(r"Use one of the following prices for (.+?)\. Prices", text):
-        start = match.end()
-        following = text[
-            start : text.find("Use one of", start) if "Use one of" in text[start:] else None
-        ]
-        lists[match.group(1)] = sorted(
-            Decimal(p) for p in re.findall(r"•\s+(\d\.\d{3})", following.split("AmountInUsd")[0])
-        )
-    return lists
+def published_lists() -> dict[str, list[Decimal]]:
+    """AWS's price lists by the sentence before each, sorted, from ``task_prices.json``.
+
+    The fixture transcribes the lists of the SageMaker API reference's PublicWorkforceTaskPrice
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_PublicWorkforceTaskPrice.html),
+    also printed under CreateFlowDefinition's HumanLoopConfig; see tests/fixtures/README.md.
+    """
+    lists: dict[str, list[str]] = fixture_json("task_prices.json")["lists"]
+    return {task: sorted(Decimal(p) for p in prices) for task, prices in lists.items()}
 
 
-@pytest.mark.skipif(SEED is None, reason="the shared seed document is not present")
 class TestListsMatchTheReference:
+    """The package's lists against AWS's PublicWorkforceTaskPrice reference (see above)."""
+
     def test_custom_tasks(self) -> None:
-        lists = seed_lists()
+        lists = published_lists()
         assert list(CUSTOM_TASK_PRICES) == lists["Amazon Augmented AI custom human review tasks"]
 
     def test_textract_forms(self) -> None:
-        key = next(k for k in seed_lists() if k.startswith("Textract AnalyzeDocument"))
-        assert list(TEXTRACT_FORMS_TASK_PRICES) == seed_lists()[key]
+        key = next(k for k in published_lists() if k.startswith("Textract AnalyzeDocument"))
+        assert list(TEXTRACT_FORMS_TASK_PRICES) == published_lists()[key]
 
     def test_rekognition_moderation(self) -> None:
-        key = next(k for k in seed_lists() if k.startswith("Rekognition DetectModerationLabels"))
-        assert list(REKOGNITION_MODERATION_TASK_PRICES) == seed_lists()[key]
+        key = next(k for k in published_lists() if k.startswith("Rekognition DetectModeration"))
+        assert list(REKOGNITION_MODERATION_TASK_PRICES) == published_lists()[key]
+
+    def test_every_price_is_three_decimals_as_published(self) -> None:
+        for prices in fixture_json("task_prices.json")["lists"].values():
+            assert prices and all(re.fullmatch(r"\d\.\d{3}", p) for p in prices)
 
 
 class TestTaskPrice:

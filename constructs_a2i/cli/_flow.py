@@ -20,9 +20,11 @@ from botocore.exceptions import ClientError
 
 from constructs_a2i.cli._aws import Clients, CliError
 from constructs_a2i.cli._retry import call_with_retries, error_code
+from constructs_a2i.core.arns import FLOW_DEFINITION_ARN_PATTERN
+from constructs_a2i.core.names import NAME_MAX_LENGTH, is_valid_name
+from constructs_a2i.core.statuses import FLOW_ACTIVE
 
 __all__ = [
-    "FLOW_ARN_PATTERN",
     "OUTPUT_DESCRIPTION_PREFIX",
     "ConstructOption",
     "FlowOption",
@@ -32,14 +34,8 @@ __all__ = [
     "resolve_flow",
 ]
 
-FLOW_ARN_PATTERN: Final = re.compile(
-    r"^arn:(?P<partition>aws[a-z\-]*):sagemaker:(?P<region>[a-z0-9\-]+):(?P<account>\d{12}):"
-    r"flow-definition/(?P<name>[a-z0-9](?:-*[a-z0-9])*)$"
-)
-"""A flow definition ARN, with its parts as named groups."""
 OUTPUT_DESCRIPTION_PREFIX: Final = "ARN of the A2I flow definition "
 """How ``FlowDefinition``'s CfnOutput description starts (the construct path follows)."""
-_NAME: Final = re.compile(r"^[a-z0-9](-*[a-z0-9])*$")
 _OUTPUT_ID: Final = "FlowDefinitionArn"
 
 FlowOption = Annotated[
@@ -107,7 +103,7 @@ def resolve_flow(
     if not flow:
         raise CliError("no flow definition given: pass --flow NAME|ARN or --stack STACK")
     flow = flow.strip()
-    match = FLOW_ARN_PATTERN.match(flow)
+    match = FLOW_DEFINITION_ARN_PATTERN.match(flow)
     if match is not None:
         name, region = match["name"], match["region"]
     elif flow.startswith("arn:"):
@@ -115,15 +111,15 @@ def resolve_flow(
             f"{flow!r} is not a flow definition ARN "
             "(arn:aws:sagemaker:REGION:ACCOUNT:flow-definition/NAME)"
         )
-    elif _NAME.match(flow) and len(flow) <= 63:
+    elif is_valid_name(flow):
         name, region = flow, clients.region
     else:
         raise CliError(
-            f"{flow!r} is not a flow definition name: names are 1-63 characters of a-z, 0-9 "
-            "and hyphens"
+            f"{flow!r} is not a flow definition name: names are 1-{NAME_MAX_LENGTH} characters "
+            "of a-z, 0-9 and hyphens"
         )
     resolved = _describe(clients, name, region, arn=flow if match else None)
-    if require_active and resolved.status not in (None, "Active"):
+    if require_active and resolved.status not in (None, FLOW_ACTIVE):
         reason = f" ({resolved.failure_reason})" if resolved.failure_reason else ""
         raise CliError(
             f"flow definition {resolved.name} is {resolved.status}{reason}: human loops can "
@@ -200,7 +196,7 @@ def flow_arn_from_outputs(outputs: list[dict[str, Any]], stack: str, construct: 
         description = str(output.get("Description") or "")
         if description.startswith(OUTPUT_DESCRIPTION_PREFIX):
             flows[description[len(OUTPUT_DESCRIPTION_PREFIX) :]] = value
-        elif _OUTPUT_ID in key and FLOW_ARN_PATTERN.match(value):
+        elif _OUTPUT_ID in key and FLOW_DEFINITION_ARN_PATTERN.match(value):
             by_key[key] = value
     if construct is None:
         candidates = {**flows, **by_key}

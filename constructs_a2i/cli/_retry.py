@@ -1,9 +1,12 @@
 """Client-side rate limiting and retries with backoff for the ``a2i`` command.
 
-Every AWS call the command makes goes through :func:`call_with_retries`: throttling, 5xx and
-connection errors are retried with exponential backoff and full jitter, up to
-:attr:`RetryPolicy.max_attempts` attempts; anything else is raised at once. botocore's own
-retries are switched off for these clients, so the attempts counted here are all there are.
+Which errors are transient and how long to back off are A2I-wide rules, kept in
+:mod:`constructs_a2i.core.retry`; this module applies them to the command's calls. Every AWS call
+the command makes goes through :func:`call_with_retries`: throttling, 5xx and connection errors
+are retried with exponential backoff and full jitter, up to
+:attr:`~constructs_a2i.core.retry.RetryPolicy.max_attempts` attempts; anything else is raised at
+once. botocore's own retries are switched off for these clients, so the attempts counted here
+are all there are.
 
 :class:`TokenBucket` spaces calls out to a rate (``--rate``): every attempt, retries included,
 takes a token. Both wait on a :class:`threading.Event` so Ctrl-C (which sets it) ends the
@@ -12,19 +15,22 @@ waits at once.
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import TypeVar
 
 from botocore.exceptions import ClientError, HTTPClientError
 
+from constructs_a2i.core.retry import (
+    DEFAULT_RETRY_POLICY,
+    RetryPolicy,
+    is_throttling,
+    is_transient,
+)
+
 __all__ = [
     "DEFAULT_POLICY",
-    "THROTTLING_CODES",
-    "TRANSIENT_CODES",
     "Interrupted",
     "RetriesExhausted",
     "RetryPolicy",
@@ -34,62 +40,12 @@ __all__ = [
     "is_retryable",
 ]
 
-THROTTLING_CODES: Final = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "SlowDown",
-    }
-)
-"""Error codes that mean "too many requests": retried, and reported as throttling."""
-
-TRANSIENT_CODES: Final = THROTTLING_CODES | frozenset(
-    {
-        "InternalServerException",
-        "InternalFailure",
-        "InternalError",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "RequestTimeout",
-        "RequestTimeoutException",
-    }
-)
-"""Error codes retried with backoff (throttling and server-side errors)."""
+DEFAULT_POLICY: RetryPolicy = DEFAULT_RETRY_POLICY
+"""The policy :func:`call_with_retries` uses when given none, read at each call: core's
+:data:`~constructs_a2i.core.retry.DEFAULT_RETRY_POLICY` (tests swap in a faster one).
+:class:`RetryPolicy` is re-exported from core for them."""
 
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How often and how long to retry: exponential backoff with full jitter.
-
-    The wait before retry ``n`` (1-based) is uniform in ``[0, min(cap, base * 2 ** (n - 1))]``.
-    """
-
-    max_attempts: int = 8
-    """Attempts in all, the first included (at least 1)."""
-    base_seconds: float = 0.1
-    """The backoff ceiling before the first retry."""
-    cap_seconds: float = 5.0
-    """The largest backoff ceiling."""
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-        if self.base_seconds < 0 or self.cap_seconds < 0:
-            raise ValueError("backoff seconds must not be negative")
-
-    def backoff(self, retry: int, rng: Callable[[float, float], float] = random.uniform) -> float:
-        """The wait in seconds before retry number ``retry`` (1-based), with full jitter."""
-        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** (retry - 1))
-        return rng(0.0, ceiling)
-
-
-DEFAULT_POLICY = RetryPolicy()
-"""Eight attempts, backoff from 0.1 s doubling up to 5 s (about 15 s of waiting at most)."""
 
 
 class RetriesExhausted(Exception):
@@ -107,7 +63,7 @@ class RetriesExhausted(Exception):
     @property
     def throttled(self) -> bool:
         """True when the last attempt was throttled."""
-        return self.code in THROTTLING_CODES
+        return is_throttling(self.code)
 
 
 class Interrupted(Exception):
@@ -122,13 +78,11 @@ def error_code(error: BaseException) -> str:
 
 
 def is_retryable(error: BaseException) -> bool:
-    """True for throttling, 5xx, dropped connections and read timeouts; else False."""
+    """True for throttling, 5xx (:func:`constructs_a2i.core.retry.is_transient`), dropped
+    connections and read timeouts; else False."""
     if isinstance(error, ClientError):
-        code = error_code(error)
-        if code in TRANSIENT_CODES:
-            return True
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return isinstance(status, int) and status >= 500 and code != "ValidationException"
+        return is_transient(error_code(error), status if isinstance(status, int) else 0)
     # A dropped connection or a read timeout is worth another try; an endpoint that cannot be
     # reached at all (wrong --endpoint-url or Region, no network) is reported at once.
     return isinstance(error, HTTPClientError)

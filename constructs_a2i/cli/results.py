@@ -11,6 +11,9 @@ the worker id, acceptance and submission times, time spent, the answer and the l
   (``answer.sentiment.label``); ``inputContent`` is a JSON text column. The file is rewritten
   (atomically) with the union of the columns.
 
+This module downloads the outputs and holds the command; the file format is
+:mod:`constructs_a2i.cli._results_file`'s.
+
 Loops already in the file (by ``humanLoopName``) are skipped, so running the command again
 downloads only new results. Failed, Stopped and in-progress loops have no answers; the summary
 counts them. A Completed loop whose output has no answers gets one row with empty answer
@@ -22,16 +25,13 @@ Ctrl-C (rows downloaded so far are written), 1 on an error.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-import os
 import threading
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from botocore.exceptions import ClientError
@@ -48,7 +48,6 @@ from constructs_a2i.cli._aws import (
     EXIT_INTERRUPTED,
     EXIT_PARTIAL,
     Clients,
-    CliError,
     OutputFormat,
     cli_errors,
     describe_error,
@@ -60,187 +59,23 @@ from constructs_a2i.cli._aws import (
     to_jsonable,
 )
 from constructs_a2i.cli._flow import ConstructOption, FlowOption, StackOption, resolve_flow
+from constructs_a2i.cli._human_loops import describe_human_loop, iter_human_loops
+from constructs_a2i.cli._results_file import (
+    answer_rows,
+    downloaded_names,
+    output_format,
+    write_rows,
+)
 from constructs_a2i.cli._retry import call_with_retries, error_code
 from constructs_a2i.cli._time import time_option
-from constructs_a2i.cli.loops import iter_human_loops
+from constructs_a2i.core.s3_uri import parse_s3_uri
+from constructs_a2i.core.statuses import LOOP_COMPLETED
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker_a2i_runtime import AugmentedAIRuntimeClient
 
-__all__ = [
-    "ANSWER_PREFIX",
-    "BASE_COLUMNS",
-    "ExportReport",
-    "LoopOutput",
-    "answer_rows",
-    "downloaded_names",
-    "export_results",
-    "flatten",
-    "output_format",
-    "parse_s3_uri",
-    "results",
-    "write_rows",
-]
-
-BASE_COLUMNS: Final = (
-    "humanLoopName",
-    "loopCreationTime",
-    "flowDefinitionArn",
-    "outputS3Uri",
-    "answerIndex",
-    "workerId",
-    "acceptanceTime",
-    "submissionTime",
-    "timeSpentInSeconds",
-)
-"""The scalar columns every row has, in file order (then answers, then ``inputContent``)."""
-ANSWER_PREFIX: Final = "answer."
-"""CSV columns of the flattened ``answerContent`` start with this."""
-_FORMATS: Final = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
-
-
-def output_format(path: Path) -> str:
-    """``jsonl`` or ``csv`` from the file name; raise CliError for anything else."""
-    found = _FORMATS.get(path.suffix.lower())
-    if found is None:
-        raise CliError(f"--out {path}: use a .jsonl or .csv file name")
-    return found
-
-
-def parse_s3_uri(uri: str) -> tuple[str, str]:
-    """``(bucket, key)`` of ``s3://bucket/key``; raise ValueError otherwise."""
-    if not uri.startswith("s3://"):
-        raise ValueError(f"{uri!r} is not an s3:// URI")
-    bucket, _, key = uri[len("s3://") :].partition("/")
-    if not bucket or not key:
-        raise ValueError(f"{uri!r} has no bucket or key")
-    return bucket, key
-
-
-def flatten(value: Any, prefix: str) -> dict[str, Any]:
-    """Objects flattened to dotted keys under ``prefix``; arrays become JSON text."""
-    if isinstance(value, dict):
-        flat: dict[str, Any] = {}
-        for key, inner in value.items():
-            flat.update(flatten(inner, f"{prefix}.{key}"))
-        return flat if flat else {prefix: "{}"}
-    if isinstance(value, list):
-        return {prefix: json.dumps(value, ensure_ascii=False, separators=(",", ":"))}
-    return {prefix: value}
-
-
-def answer_rows(
-    document: dict[str, Any],
-    *,
-    loop_name: str,
-    output_uri: str,
-    creation_time: str | None,
-) -> list[dict[str, Any]]:
-    """One row per entry of ``humanAnswers`` in an A2I ``output.json`` document.
-
-    A document without answers gives one row with empty answer fields.
-    """
-    common = {
-        "humanLoopName": document.get("humanLoopName") or loop_name,
-        "loopCreationTime": creation_time,
-        "flowDefinitionArn": document.get("flowDefinitionArn"),
-        "outputS3Uri": output_uri,
-    }
-    answers = document.get("humanAnswers")
-    if not isinstance(answers, list) or not answers:
-        answers = [None]
-    rows: list[dict[str, Any]] = []
-    for index, answer in enumerate(answers):
-        entry = answer if isinstance(answer, dict) else {}
-        rows.append(
-            {
-                **common,
-                "answerIndex": index if answer is not None else None,
-                "workerId": entry.get("workerId"),
-                "acceptanceTime": entry.get("acceptanceTime"),
-                "submissionTime": entry.get("submissionTime"),
-                "timeSpentInSeconds": entry.get("timeSpentInSeconds"),
-                "answerContent": entry.get("answerContent"),
-                "inputContent": document.get("inputContent"),
-            }
-        )
-    return rows
-
-
-def downloaded_names(path: Path, fmt: str) -> set[str]:
-    """The ``humanLoopName`` of every row already in ``path`` (empty if it does not exist)."""
-    if not path.exists():
-        return set()
-    names: set[str] = set()
-    with path.open(encoding="utf-8", newline="") as stream:
-        if fmt == "csv":
-            reader = csv.DictReader(stream)
-            if reader.fieldnames is not None and "humanLoopName" not in reader.fieldnames:
-                raise CliError(f"{path} has no humanLoopName column: is it an a2i results file?")
-            names.update(row["humanLoopName"] for row in reader if row.get("humanLoopName"))
-            return names
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise CliError(
-                    f"{path}:{number}: not valid JSON ({error.msg}); fix or remove that line"
-                ) from None
-            if isinstance(row, dict) and isinstance(row.get("humanLoopName"), str):
-                names.add(row["humanLoopName"])
-    return names
-
-
-def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
-    flat = {key: row.get(key) for key in BASE_COLUMNS}
-    answer = row.get("answerContent")
-    if answer is not None:
-        flat.update(flatten(answer, ANSWER_PREFIX.rstrip(".")))
-    content = row.get("inputContent")
-    flat["inputContent"] = (
-        None if content is None else json.dumps(content, ensure_ascii=False, sort_keys=True)
-    )
-    return flat
-
-
-def write_rows(path: Path, fmt: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Add ``rows`` to ``path``: appended JSON Lines, or a CSV rewritten atomically."""
-    if not rows:
-        return
-    if fmt == "jsonl":
-        with path.open("a", encoding="utf-8") as stream:
-            stream.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
-        return
-    existing: list[dict[str, Any]] = []
-    columns: list[str] = []
-    if path.exists():
-        with path.open(encoding="utf-8", newline="") as stream:
-            reader = csv.DictReader(stream)
-            columns = list(reader.fieldnames or [])
-            existing = list(reader)
-    new = [_csv_row(row) for row in rows]
-    known = set(columns)
-    extra = sorted({key for row in new for key in row if key not in known})
-    if not columns:
-        answers = sorted(key for key in extra if key.startswith(ANSWER_PREFIX))
-        columns = [*BASE_COLUMNS, *answers, "inputContent"]
-        columns += [key for key in extra if key not in columns]
-    else:
-        # New answer columns go before inputContent when it is last.
-        if columns and columns[-1] == "inputContent":
-            columns = [*columns[:-1], *extra, "inputContent"]
-        else:
-            columns += extra
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with temporary.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(existing)
-        writer.writerows(new)
-    os.replace(temporary, path)
+__all__ = ["ExportReport", "LoopOutput", "export_results", "results"]
 
 
 @dataclass(slots=True)
@@ -286,12 +121,12 @@ def _download(a2i: AugmentedAIRuntimeClient, s3: S3Client, summary: dict[str, An
     created = to_jsonable(summary.get("CreationTime"))
     result = LoopOutput(name=name, creation_time=created)
     try:
-        described, _ = call_with_retries(lambda: a2i.describe_human_loop(HumanLoopName=name))
+        described = describe_human_loop(a2i, name)
         uri = (described.get("HumanLoopOutput") or {}).get("OutputS3Uri")
         if not uri:
             result.error = "DescribeHumanLoop gives no output location"
             return result
-        bucket, key = parse_s3_uri(uri)
+        bucket, key = parse_s3_uri(uri, "OutputS3Uri")
         response, _ = call_with_retries(lambda: s3.get_object(Bucket=bucket, Key=key))
         body = response["Body"].read()
     except ClientError as error:
@@ -342,7 +177,7 @@ def export_results(
             progress.advance(listing)
         status = str(summary.get("HumanLoopStatus"))
         statuses[status] = statuses.get(status, 0) + 1
-        if status != "Completed":
+        if status != LOOP_COMPLETED:
             continue
         if summary["HumanLoopName"] in done:
             skipped += 1
@@ -429,7 +264,7 @@ def _print_summary(output: OutputFormat, report: ExportReport, flow_name: str, o
     rows += [
         (f"{status} loops (no answers)", count)
         for status, count in sorted(report.statuses.items())
-        if status != "Completed"
+        if status != LOOP_COMPLETED
     ]
     if report.errors:
         rows.append(("Outputs not readable", len(report.errors)))

@@ -17,10 +17,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from constructs_a2i.builtin_templates import BUILTIN_TEMPLATES
 from constructs_a2i.cli.preview_server import PreviewServer
-from constructs_a2i.template_check import TemplateError, TemplateProblem, find_problems
-from constructs_a2i.template_preview import error_page, render_preview
+from constructs_a2i.templates.builtins import BUILTIN_TEMPLATES
+from constructs_a2i.templates.check import find_problems
+from constructs_a2i.templates.preview import error_page, render_preview
+from constructs_a2i.templates.problems import TemplateError, TemplateProblem
 
 __all__ = ["app", "check", "preview"]
 

@@ -19,18 +19,25 @@ lifecycles::
             assert len(fake.calls_to("StartHumanLoop")) == 1
 
 It needs only the standard library, boto3 and botocore (never aws_cdk).
+
+The fake is an independent oracle: it imports nothing of the product (nothing of
+``constructs_a2i`` outside this package, not ``constructs_a2i.core``). It deliberately
+re-states A2I's rules from botocore's models instead of importing the product's, so that
+a mistake in the product is not copied into the oracle that tests it.
+
+Its private modules, one job each: ``_fake`` (the :class:`FakeA2I` facade), ``_state``
+(records, snapshots and the store), ``_sagemaker`` and ``_runtime`` (the two services'
+operations and lifecycles), ``_paging`` (List* filters, order and tokens), ``_faults``
+(scripted and random failures), ``_errors`` (service errors), ``_dispatch`` (an HTTP
+request to an operation), ``_protocol`` (wire formats), ``_validation`` (the model's
+constraints), ``_clients`` (boto3 clients and environment) and ``_server`` (HTTP).
 """
 
-from constructs_a2i.testing._fake import (
-    A2I_RUNTIME_OPERATIONS,
-    SAGEMAKER_OPERATIONS,
-    Call,
-    FakeA2I,
-    FakeFlowDefinition,
-    FakeHumanLoop,
-    Faults,
-    Limits,
-)
+from constructs_a2i.testing._fake import FakeA2I
+from constructs_a2i.testing._faults import Faults
+from constructs_a2i.testing._runtime import A2I_RUNTIME_OPERATIONS
+from constructs_a2i.testing._sagemaker import SAGEMAKER_OPERATIONS
+from constructs_a2i.testing._state import Call, FakeFlowDefinition, FakeHumanLoop, Limits
 
 __all__ = [
     "A2I_RUNTIME_OPERATIONS",

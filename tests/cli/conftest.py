@@ -2,14 +2,15 @@
 
 The command runs in-process (Typer's CliRunner) with real boto3 clients: SageMaker and A2I
 runtime calls go over HTTP to :class:`constructs_a2i.testing.FakeA2I` (``--endpoint-url``),
-S3 and CloudFormation calls to moto where a test needs them.
+S3 and CloudFormation calls to moto where a test needs them. ``fake`` is the shared one
+(``tests/fake_a2i.py``); only its clock differs here, ticking one second per read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,31 +20,21 @@ from typer.testing import CliRunner, Result
 from constructs_a2i.cli import _retry
 from constructs_a2i.cli.main import app
 from constructs_a2i.testing import FakeA2I
+from tests.fake_a2i import ACCOUNT, REGION, Clock, active_flow_definition
 
-ACCOUNT = "111111111111"
-REGION = "us-east-1"
 FLOW_NAME = "review-flow"
 FLOW_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:flow-definition/{FLOW_NAME}"
 OUTPUT_BUCKET = "review-output"
 OUTPUT_PATH = f"s3://{OUTPUT_BUCKET}/results"
 
 
-class Clock:
-    """The fake's clock: every read moves it on by one second (distinct creation times)."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 1, 9, 0, 0, tzinfo=dt.UTC)
-        self.step = dt.timedelta(seconds=1)
-
-    def __call__(self) -> dt.datetime:
-        self.now += self.step
-        return self.now
+START = dt.datetime(2026, 11, 1, 9, 0, 0, tzinfo=dt.UTC)
+"""Where the clock starts: tests filter on its date (``--since 2026-11-01``)."""
 
 
 def create_flow(fake: FakeA2I, name: str = FLOW_NAME) -> str:
     """Create an Active flow definition on the fake; return its ARN."""
-    fake.activate_after(0)
-    return fake.create_active_flow_definition(name, output_s3_path=OUTPUT_PATH)
+    return active_flow_definition(fake, name, output_s3_path=OUTPUT_PATH)
 
 
 def write_jsonl(path: Path, items: Sequence[Any]) -> Path:
@@ -54,13 +45,11 @@ def write_jsonl(path: Path, items: Sequence[Any]) -> Path:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    """The shared clock, ticking: each loop a command starts gets its own creation time.
 
-
-@pytest.fixture
-def fake(clock: Clock) -> Iterator[FakeA2I]:
-    with FakeA2I(region=REGION, account=ACCOUNT, seed=0, clock=clock) as running:
-        yield running
+    (It overrides ``clock``; the shared ``fake`` reads it.)
+    """
+    return Clock(START, tick=1)
 
 
 @pytest.fixture

@@ -25,8 +25,9 @@ from typer.testing import CliRunner
 
 from constructs_a2i.cli.main import app
 from constructs_a2i.testing import FakeA2I
+from tests.fake_a2i import REGION
 
-from .conftest import FLOW_NAME, REGION, succeeded_starts, write_jsonl
+from .conftest import FLOW_NAME, succeeded_starts, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]
 

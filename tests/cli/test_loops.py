@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -13,16 +14,23 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from constructs_a2i.cli import _naming, loops
+from constructs_a2i.cli import _input, _printing
+from constructs_a2i.cli._bulk_start import start_human_loops
 from constructs_a2i.cli._flow import flow_arn_from_outputs
-from constructs_a2i.cli._retry import Interrupted, RetryPolicy, TokenBucket
+from constructs_a2i.cli._retry import Interrupted, TokenBucket
+from constructs_a2i.core import loop_names
+from constructs_a2i.core.limits import CONTENT_CLASSIFIERS, MAX_CONCURRENCY_RANGE
+from constructs_a2i.core.loop_names import check_loop_name_prefix
+from constructs_a2i.core.paths import MISSING
+from constructs_a2i.core.paths import Path as FieldPath
+from constructs_a2i.core.retry import RetryPolicy
+from constructs_a2i.core.statuses import LOOP_STATUSES
 from constructs_a2i.testing import FakeA2I
+from tests.fake_a2i import ACCOUNT, REGION
 
 from .conftest import (
-    ACCOUNT,
     FLOW_ARN,
     FLOW_NAME,
-    REGION,
     Run,
     create_flow,
     succeeded_starts,
@@ -35,6 +43,11 @@ def items(count: int, start: int = 0) -> list[dict[str, Any]]:
         {"id": f"doc-{i}", "text": f"review item {i}", "score": i % 7}
         for i in range(start, start + count)
     ]
+
+
+def usage_error(output: str) -> str:
+    """A usage error's text without Rich's box, on one line."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", output).split())
 
 
 def summary(output: str) -> dict[str, Any]:
@@ -92,7 +105,7 @@ def test_interrupted_run_resumed_starts_only_the_rest(
 ) -> None:
     source = write_jsonl(tmp_path / "items.jsonl", items(1000))
     settled = 0
-    real_counts_text = loops._counts_text
+    real_counts_text = _printing.counts_text
 
     def ctrl_c_after_400(counts: dict[str, int]) -> str:
         # Ctrl-C arrives in the main thread while it settles results, as a real one does.
@@ -102,12 +115,12 @@ def test_interrupted_run_resumed_starts_only_the_rest(
             raise KeyboardInterrupt
         return real_counts_text(counts)
 
-    monkeypatch.setattr(loops, "_counts_text", ctrl_c_after_400)
+    monkeypatch.setattr(_printing, "counts_text", ctrl_c_after_400)
     first = run(
         "--output", "json", "loops", "start", "--flow", FLOW_NAME, "--input", str(source),
         "--id-field", "id",
     )  # fmt: skip
-    monkeypatch.setattr(loops, "_counts_text", real_counts_text)
+    monkeypatch.setattr(_printing, "counts_text", real_counts_text)
 
     assert first.exit_code == 130, first.output
     interrupted = summary(first.stdout)
@@ -168,7 +181,7 @@ def test_start_sends_input_classifiers_and_prefix(
 
     assert result.exit_code == 0, result.output
     (call,) = fake.calls_to("StartHumanLoop", succeeded=True)
-    assert call["HumanLoopName"] == _naming.id_loop_name(flow_arn, "A/B 1", "batch7")
+    assert call["HumanLoopName"] == loop_names.id_loop_name(flow_arn, "A/B 1", "batch7")
     assert call["HumanLoopName"].startswith("batch7-a-b-1-")
     assert json.loads(call["HumanLoopInput"]["InputContent"]) == {"x": 1}
     assert call["DataAttributes"]["ContentClassifiers"] == [
@@ -193,9 +206,9 @@ def test_failed_lines_are_written_with_reasons_and_can_be_fed_back(
     assert summary(first.stdout)["failedFile"] == str(failed_file)
     lines = [json.loads(line) for line in failed_file.read_text().splitlines()]
     assert [line["id"] for line in lines] == ["doc-0", "doc-1"]
-    assert lines[0][loops.FAILURE_KEY]["line"] == 1
-    assert lines[0][loops.FAILURE_KEY]["code"] == "ValidationException"
-    assert "Bad input" in lines[0][loops.FAILURE_KEY]["reason"]
+    assert lines[0][_input.FAILURE_KEY]["line"] == 1
+    assert lines[0][_input.FAILURE_KEY]["code"] == "ValidationException"
+    assert "Bad input" in lines[0][_input.FAILURE_KEY]["reason"]
 
     # Fed back, the same names come out (the failure member is ignored) and the file goes.
     second = run(
@@ -220,8 +233,8 @@ def test_without_id_field_names_hash_the_content(
     assert summary(result.stdout)["started"] == 2  # the same object twice is one loop
     assert summary(result.stdout)["duplicates"] == 1
     assert set(fake.human_loops) == {
-        _naming.content_loop_name(flow_arn, {"a": 1, "b": 2}),
-        _naming.content_loop_name(flow_arn, {"a": 2}),
+        loop_names.content_loop_name(flow_arn, {"a": 1, "b": 2}),
+        loop_names.content_loop_name(flow_arn, {"a": 2}),
     }
 
 
@@ -235,14 +248,14 @@ def test_names_are_the_starter_lambdas_names() -> None:
         item = {"meta": {"id": identity}, "text": "hello"}
         message = {"messageId": "m1", "body": json.dumps(item)}
         from_lambda = starter._prepare(message, starter.load_settings(env))
-        text = _naming.identity_value(identity)
+        text = loop_names.identity_value(identity)
         assert text is not None
-        assert from_lambda.name == _naming.id_loop_name(FLOW_ARN, text, "rv")
+        assert from_lambda.name == loop_names.id_loop_name(FLOW_ARN, text, "rv")
     content_env = {"FLOW_DEFINITION_ARN": FLOW_ARN}
     payload: dict[str, Any] = {"z": [1, 2], "a": {"k": "v"}}
     record = {"messageId": "m2", "body": json.dumps(payload)}
     lambda_item = starter._prepare(record, starter.load_settings(content_env))
-    assert lambda_item.name == _naming.content_loop_name(FLOW_ARN, payload)
+    assert lambda_item.name == loop_names.content_loop_name(FLOW_ARN, payload)
 
 
 def test_malformed_jsonl_is_one_line_with_the_line_number(
@@ -268,6 +281,107 @@ def test_missing_id_is_malformed(run: Run, fake: FakeA2I, flow_arn: str, tmp_pat
     assert result.exit_code == 1
     assert f"{source}:2: --id-field 'id' is missing" in result.stderr
     assert fake.calls_to("StartHumanLoop") == []
+
+
+def test_nan_and_infinity_are_malformed_with_the_line_number(
+    run: Run, fake: FakeA2I, flow_arn: str, tmp_path: Path
+) -> None:
+    """The starter Lambda refuses them (they are not JSON to A2I), so the command does too."""
+    source = tmp_path / "items.jsonl"
+    source.write_text(
+        '{"id": "a", "score": 1.5}\n'
+        '{"id": "b", "score": NaN}\n'
+        '{"id": "c", "score": Infinity}\n'
+        '{"id": "d", "score": -Infinity}\n',
+        encoding="utf-8",
+    )
+
+    result = run("loops", "start", "--flow", FLOW_NAME, "--input", str(source), "--id-field", "id")
+
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"error: {source}:2: not valid JSON: NaN is not a JSON value")
+    assert "2 more malformed lines" in result.stderr
+    assert fake.calls_to("StartHumanLoop") == []
+
+    source.write_text('{"id": "a"}\n{"id": "b", "x": [-Infinity]}\n', encoding="utf-8")
+    again = run("loops", "start", "--flow", FLOW_NAME, "--input", str(source))
+    assert again.exit_code == 1
+    assert again.stderr.startswith(f"error: {source}:2: not valid JSON: -Infinity is not")
+    assert fake.calls_to("StartHumanLoop") == []
+
+
+def test_concurrency_is_limited_to_the_starters_range(
+    run: Run, fake: FakeA2I, flow_arn: str, tmp_path: Path
+) -> None:
+    low, high = MAX_CONCURRENCY_RANGE
+    assert (low, high) == (1, 100)
+    source = write_jsonl(tmp_path / "items.jsonl", items(3))
+
+    for refused, bound in ((high + 1, f"less than or equal to {high}"),
+                           (low - 1, f"greater than or equal to {low}")):  # fmt: skip
+        result = run(
+            "loops", "start", "--flow", FLOW_NAME, "--input", str(source),
+            "--concurrency", str(refused),
+        )  # fmt: skip
+        assert result.exit_code == 2, result.output
+        message = f"Invalid value for '--concurrency': Input should be {bound}"
+        assert message in usage_error(result.output)
+    assert fake.calls_to("StartHumanLoop") == []
+
+    accepted = run(
+        "--output", "json", "loops", "start", "--flow", FLOW_NAME, "--input", str(source),
+        "--id-field", "id", "--concurrency", str(high),
+    )  # fmt: skip
+    assert accepted.exit_code == 0, accepted.output
+    assert summary(accepted.stdout)["started"] == 3
+
+
+def test_start_human_loops_checks_concurrency_and_classifiers(fake: FakeA2I) -> None:
+    client = fake.client("sagemaker-a2i-runtime")
+    for concurrency in (0, 101):
+        with pytest.raises(ValueError, match="concurrency must be between 1 and 100"):
+            start_human_loops(client, FLOW_ARN, [], concurrency=concurrency)
+    with pytest.raises(ValueError, match="classifiers items must be one of"):
+        start_human_loops(client, FLOW_ARN, [], classifiers=["FreeOfBugs"])
+    assert start_human_loops(client, FLOW_ARN, [], concurrency=100).results == []
+
+
+def test_bad_options_are_refused_before_any_call(
+    run: Run, fake: FakeA2I, flow_arn: str, tmp_path: Path
+) -> None:
+    source = write_jsonl(tmp_path / "items.jsonl", items(1))
+
+    def start(*args: str) -> Any:
+        return run("loops", "start", "--flow", FLOW_NAME, "--input", str(source), *args)
+
+    prefix = start("--prefix", "Bad_Prefix")
+    assert prefix.exit_code == 1 and prefix.stderr.startswith("error: --prefix must be 1-20")
+    path = start("--id-field", "a..b")
+    assert path.exit_code == 1 and path.stderr.startswith("error: --id-field ")
+    assert "'a..b'" in path.stderr and path.stderr.count("\n") == 1
+    classifier = start("--classifier", "FreeOfBugs")
+    assert classifier.exit_code == 2
+    assert ", ".join(CONTENT_CLASSIFIERS) in usage_error(classifier.output)
+    status = run("loops", "list", "--flow", FLOW_NAME, "--status", "Done")
+    assert status.exit_code == 2
+    assert ", ".join(LOOP_STATUSES) in usage_error(status.output)
+    assert fake.calls_to("StartHumanLoop") == []
+
+
+def test_input_path_may_be_the_whole_item(
+    run: Run, fake: FakeA2I, flow_arn: str, tmp_path: Path
+) -> None:
+    """``$`` is the whole item, as the starter Lambda's INPUT_PATH allows."""
+    source = write_jsonl(tmp_path / "items.jsonl", [{"id": "a", "text": "x"}])
+
+    result = run(
+        "loops", "start", "--flow", FLOW_NAME, "--input", str(source), "--input-path", "$",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    (call,) = fake.calls_to("StartHumanLoop", succeeded=True)
+    assert json.loads(call["HumanLoopInput"]["InputContent"]) == {"id": "a", "text": "x"}
 
 
 def test_throttling_that_outlasts_the_retries_is_one_clear_line(
@@ -384,19 +498,19 @@ def test_retry_policy_backoff_has_full_jitter_and_a_cap() -> None:
 
 
 def test_field_paths() -> None:
-    path = _naming.parse_path("$.items[1].id", "--id-field")
+    path = FieldPath.parse("$.items[1].id", "--id-field")
     assert path.find({"items": [{}, {"id": 7}]}) == 7
-    assert path.find({"items": []}) is _naming.MISSING
-    with pytest.raises(ValueError, match=r"--id-field 'a\.\.b' is not a valid path"):
-        _naming.parse_path("a..b", "--id-field")
+    assert path.find({"items": []}) is MISSING
+    with pytest.raises(ValueError, match=r"--id-field .*'a\.\.b'"):
+        FieldPath.parse("a..b", "--id-field")
     with pytest.raises(ValueError):
-        _naming.validate_prefix("Bad_Prefix")
+        check_loop_name_prefix("--prefix", "Bad_Prefix")
 
 
 def test_default_failed_path() -> None:
-    assert loops.default_failed_path(Path("d/items.jsonl")) == Path("d/items.failed.jsonl")
-    assert loops.default_failed_path(Path("d/in")) == Path("d/in.failed.jsonl")
-    assert loops.default_failed_path(Path("x.failed.jsonl")) == Path("x.failed.jsonl")
+    assert _input.default_failed_path(Path("d/items.jsonl")) == Path("d/items.failed.jsonl")
+    assert _input.default_failed_path(Path("d/in")) == Path("d/in.failed.jsonl")
+    assert _input.default_failed_path(Path("x.failed.jsonl")) == Path("x.failed.jsonl")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""``a2i results``: outputs in S3 (moto, in-process) of loops in the fake A2I (over HTTP)."""
+"""``a2i results``: outputs in S3 (moto, in-process) of loops in the fake A2I (over HTTP).
+
+Each loop's output.json starts from ``tests/fixtures/output-custom-task.json``, written from the
+custom task type example and "Track Worker Activity" fields of AWS's "Amazon A2I Output Data"
+page (https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-output-data.html).
+"""
 
 from __future__ import annotations
 
@@ -17,17 +22,19 @@ from moto import mock_aws
 from rich.console import Console
 from rich.progress import Progress
 
-from constructs_a2i.cli import results
+from constructs_a2i.cli import _results_file, results
 from constructs_a2i.cli._aws import Clients
+from constructs_a2i.core.s3_uri import parse_s3_uri
 from constructs_a2i.testing import FakeA2I
+from tests.conftest import fixture_json
+from tests.fake_a2i import REGION
 
-from .conftest import FLOW_NAME, OUTPUT_BUCKET, REGION, Run
-
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "output-custom-task.json"
+from .conftest import FLOW_NAME, OUTPUT_BUCKET, Run
 
 
 def sample_output() -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    """An output.json of a custom task type, as AWS's "Amazon A2I Output Data" page shows it."""
+    document: dict[str, Any] = fixture_json("output-custom-task.json")
     return document
 
 
@@ -171,7 +178,7 @@ def test_export_to_csv_flattens_answers_and_merges_new_columns(
         reader = csv.DictReader(stream)
         columns = list(reader.fieldnames or [])
         rows = list(reader)
-    assert columns[: len(results.BASE_COLUMNS)] == list(results.BASE_COLUMNS)
+    assert columns[: len(_results_file.BASE_COLUMNS)] == list(_results_file.BASE_COLUMNS)
     assert "answer.sentiment.label" in columns and "answer.comment" in columns
     assert columns[-1] == "inputContent"
     assert [row["humanLoopName"] for row in rows] == [first, second, second]
@@ -262,18 +269,18 @@ def test_s3_access_denied_is_one_line(
 
 def test_answer_rows_and_flatten_units() -> None:
     document = sample_output()
-    rows = results.answer_rows(
+    rows = _results_file.answer_rows(
         document, loop_name="x", output_uri="s3://b/k", creation_time="2026-11-01T00:00:00Z"
     )
     assert len(rows) == 1 and rows[0]["humanLoopName"] == "humanloop-name"
-    assert results.flatten({"a": {"b": 1, "c": [1, 2]}, "d": {}}, "answer") == {
+    assert _results_file.flatten({"a": {"b": 1, "c": [1, 2]}, "d": {}}, "answer") == {
         "answer.a.b": 1,
         "answer.a.c": "[1,2]",
         "answer.d": "{}",
     }
-    assert results.parse_s3_uri("s3://bucket/a/b/output.json") == ("bucket", "a/b/output.json")
+    assert parse_s3_uri("s3://bucket/a/b/output.json") == ("bucket", "a/b/output.json")
     with pytest.raises(ValueError):
-        results.parse_s3_uri("https://bucket/key")
+        parse_s3_uri("https://bucket/key")
 
 
 def test_export_results_draws_progress_on_a_terminal(

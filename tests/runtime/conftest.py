@@ -1,4 +1,8 @@
-"""Fixtures for the Lambda runtime tests: the A2I fake, real-shaped events, a Lambda context."""
+"""Fixtures for the Lambda runtime tests: the A2I fake, real-shaped events, a Lambda context.
+
+The handlers build their own boto3 clients, so they reach the shared fake through
+``fake_env`` (``tests/fake_a2i.py``): boto3's environment variables pointed at it.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import pytest
 
 from constructs_a2i.runtime.human_loop_starter import index as starter_index
 from constructs_a2i.testing import FakeA2I
+from tests.fake_a2i import active_flow_definition
 
 ENV_KEYS = (
     "FLOW_DEFINITION_ARN",
@@ -107,16 +112,8 @@ def s3_object_created(
     return event
 
 
-def create_active_flow_definition(fake: FakeA2I, name: str = "review") -> str:
-    """A flow definition that is Active at once; returns its ARN."""
-    fake.activate_after(0)
-    return fake.create_active_flow_definition(name)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeA2I]:
-    with FakeA2I(seed=0) as running:
-        yield running
+create_active_flow_definition = active_flow_definition
+"""A flow definition that is Active at once; returns its ARN (the shared helper)."""
 
 
 class Starter:
@@ -154,17 +151,14 @@ class Starter:
 
 
 @pytest.fixture
-def starter(fake: FakeA2I, monkeypatch: pytest.MonkeyPatch) -> Iterator[Starter]:
+def starter(fake_env: FakeA2I, monkeypatch: pytest.MonkeyPatch) -> Iterator[Starter]:
     """The starter handler pointed at the fake through boto3's environment variables."""
     for name in ENV_KEYS:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    for name, value in fake.environ().items():
-        monkeypatch.setenv(name, value)
     # Tiny backoff so retry tests take milliseconds.
     monkeypatch.setattr(starter_index, "BACKOFF_BASE_SECONDS", 0.001)
     monkeypatch.setattr(starter_index, "BACKOFF_CAP_SECONDS", 0.005)
-    handle = Starter(starter_index, fake, monkeypatch)
+    handle = Starter(starter_index, fake_env, monkeypatch)
     handle.configure(FLOW_DEFINITION_ARN=handle.flow_definition_arn)
     yield handle
     starter_index.reset()

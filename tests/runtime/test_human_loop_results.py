@@ -1,11 +1,17 @@
-"""The results Lambda against S3 and SQS in moto, with the sample event and output.json."""
+"""The results Lambda against S3 and SQS in moto, with the sample event and output.json.
+
+The samples are ``tests/fixtures/human-loop-status-change.json``, AWS's example event from
+"Use Amazon CloudWatch Events in Amazon Augmented AI"
+(https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-cloudwatch-events.html), and
+``tests/fixtures/output-custom-task.json``, an output.json of a custom task type as "Amazon A2I
+Output Data" shows it (https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-output-data.html).
+"""
 
 from __future__ import annotations
 
 import copy
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,9 +21,9 @@ from moto import mock_aws
 
 from constructs_a2i.runtime.human_loop_results import index as results
 from constructs_a2i.testing import FakeA2I
+from tests.conftest import fixture_json
 from tests.runtime.conftest import create_active_flow_definition
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 REGION = "us-east-1"
 FLOW_ARN = "arn:aws:sagemaker:us-east-1:111111111111:flow-definition/flowdef-nov-12"
 OUTPUT_URI = (
@@ -29,12 +35,14 @@ KEY = OUTPUT_URI.split(BUCKET + "/", 1)[1]
 
 
 def sample_event() -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((SAMPLES / "human-loop-status-change.json").read_text())
+    """AWS's "SageMaker A2I HumanLoop Status Change" example (a2i-cloudwatch-events page)."""
+    event: dict[str, Any] = fixture_json("human-loop-status-change.json")
     return event
 
 
 def sample_output() -> dict[str, Any]:
-    output: dict[str, Any] = json.loads((SAMPLES / "output-custom-task.json").read_text())
+    """An output.json of a custom task type, as AWS's "Amazon A2I Output Data" page shows it."""
+    output: dict[str, Any] = fixture_json("output-custom-task.json")
     return output
 
 

@@ -1,36 +1,24 @@
-"""Fixtures for the fake's tests: a running fake, real boto3 clients, a controllable clock."""
+"""Fixtures for the fake's tests: real boto3 clients of the shared fake, valid requests.
+
+``fake`` and ``clock`` come from ``tests/fake_a2i.py``: here the clock stands still
+until a test moves it, so creation times are exact.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from constructs_a2i.testing import FakeA2I
+from tests.fake_a2i import ACCOUNT, REGION
+from tests.fake_a2i import Clock as Clock  # the tests import it from here
 
-ACCOUNT = "111111111111"
-REGION = "us-east-1"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/a2i-review"
 WORKTEAM_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workteam/private-crowd/reviewers"
 PUBLIC_CROWD_ARN = f"arn:aws:sagemaker:{REGION}:394669845002:workteam/public-crowd/default"
 UI_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:human-task-ui/review-ui"
-
-
-class Clock:
-    """A clock the fake reads creation times from; tests move it by hand."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float = 1.0) -> dt.datetime:
-        self.now += dt.timedelta(seconds=seconds)
-        return self.now
 
 
 def flow_request(name: str = "review", **overrides: Any) -> dict[str, Any]:
@@ -61,17 +49,6 @@ def human_loop_config(**overrides: Any) -> dict[str, Any]:
 def loop_input(**content: Any) -> Any:
     """A HumanLoopInput holding ``content`` as JSON."""
     return {"InputContent": json.dumps(content or {"taskObject": "Great product"})}
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def fake(clock: Clock) -> Iterator[FakeA2I]:
-    with FakeA2I(region=REGION, account=ACCOUNT, seed=0, clock=clock) as running:
-        yield running
 
 
 @pytest.fixture

@@ -44,6 +44,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
+from constructs_a2i.core.arns import flow_definition_name
+from constructs_a2i.core.json_log import log
+from constructs_a2i.core.retry import is_transient
+
 __all__ = [
     "IAM_RETRY_BUDGET_SECONDS",
     "FlowDefinitionError",
@@ -69,9 +73,6 @@ _random = random.Random()
 
 _clients: dict[str, Any] = {}
 
-_FLOW_ARN = re.compile(
-    r"arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:\d{12}:flow-definition/(?P<name>[a-z0-9](-*[a-z0-9]){0,62})"
-)
 # SageMaker's answer while it cannot (yet) assume a role, e.g. "Could not assume role
 # arn:...:role/x. Please ensure that the role exists and allows principal
 # 'sagemaker.amazonaws.com' to assume the role."
@@ -82,17 +83,6 @@ _ROLE_NOT_ASSUMABLE = re.compile(
 )
 # Properties that do not shape the flow definition itself.
 _NOT_DEFINITION = frozenset({"ServiceToken", "Tags", "RemovalPolicy"})
-_TRANSIENT = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "ThrottledException",
-        "RequestLimitExceeded",
-        "InternalFailure",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 _TAG_BATCH = 50
 
 
@@ -125,15 +115,14 @@ def _sagemaker() -> Any:
 
 
 def _log(level: str, message: str, event: Mapping[str, Any], **fields: Any) -> None:
-    record = {
-        "level": level,
-        "message": message,
-        "requestType": event.get("RequestType"),
-        "requestId": event.get("RequestId"),
-        "logicalResourceId": event.get("LogicalResourceId"),
+    log(
+        level,
+        message,
+        requestType=event.get("RequestType"),
+        requestId=event.get("RequestId"),
+        logicalResourceId=event.get("LogicalResourceId"),
         **fields,
-    }
-    sys.stdout.write(json.dumps(record, default=str) + "\n")
+    )
     sys.stdout.flush()
 
 
@@ -146,10 +135,7 @@ def _error_message(error: ClientError) -> str:
 
 
 def _name_from_arn(physical_id: Any) -> str | None:
-    if not isinstance(physical_id, str):
-        return None
-    match = _FLOW_ARN.fullmatch(physical_id)
-    return match["name"] if match else None
+    return flow_definition_name(physical_id)
 
 
 def _data(arn: str, name: str) -> dict[str, str]:
@@ -524,7 +510,7 @@ def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     try:
         response = _sagemaker().describe_flow_definition(FlowDefinitionName=name)
     except ClientError as error:
-        if _error_code(error) in _TRANSIENT:
+        if is_transient(_error_code(error)):
             _log(
                 "WARN",
                 "describe failed; will poll again",

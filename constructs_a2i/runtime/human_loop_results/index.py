@@ -31,19 +31,21 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 from botocore.config import Config
 
+from constructs_a2i.core.json_log import log
+from constructs_a2i.core.s3_uri import parse_s3_uri
+from constructs_a2i.core.statuses import LOOP_COMPLETED, LOOP_FINAL_STATUSES
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["FINAL_STATUSES", "MESSAGE_MAX_BYTES", "handler", "reset"]
+__all__ = ["MESSAGE_MAX_BYTES", "handler", "reset"]
 
-FINAL_STATUSES: Final = frozenset({"Completed", "Failed", "Stopped"})
 MESSAGE_MAX_BYTES: Final = 262_144
 _CONFIG: Final = Config(
     connect_timeout=3,
@@ -75,11 +77,6 @@ def reset() -> None:
     _s3, _sqs = None, None
 
 
-def _log(level: str, message: str, **fields: Any) -> None:
-    line = json.dumps({"level": level, "message": message, **fields}, default=str)
-    sys.stdout.write(line + "\n")
-
-
 def _required_env(name: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -87,17 +84,8 @@ def _required_env(name: str) -> str:
     return value
 
 
-def _split_s3_uri(uri: str) -> tuple[str, str]:
-    if not uri.startswith("s3://") or "/" not in uri[5:]:
-        raise ValueError(f"outputS3Uri {uri!r} is not an s3://bucket/key URI")
-    bucket, key = uri[5:].split("/", 1)
-    if not bucket or not key:
-        raise ValueError(f"outputS3Uri {uri!r} is not an s3://bucket/key URI")
-    return bucket, key
-
-
 def _read_output(uri: str) -> dict[str, Any]:
-    bucket, key = _split_s3_uri(uri)
+    bucket, key = parse_s3_uri(uri, "outputS3Uri")
     body = _s3_client().get_object(Bucket=bucket, Key=key)["Body"]
     try:
         document = json.loads(body.read())
@@ -119,7 +107,7 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     name = detail.get("humanLoopName")
     status = detail.get("humanLoopStatus")
     if detail.get("flowDefinitionArn") != flow_definition_arn:
-        _log(
+        log(
             "INFO",
             "ignored: event for another flow definition",
             humanLoopName=name,
@@ -127,8 +115,8 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
             expected=flow_definition_arn,
         )
         return {"outcome": "ignored", "reason": "other flow definition"}
-    if status not in FINAL_STATUSES:
-        _log("INFO", "ignored: status is not final", humanLoopName=name, status=status)
+    if status not in LOOP_FINAL_STATUSES:
+        log("INFO", "ignored: status is not final", humanLoopName=name, status=status)
         return {"outcome": "ignored", "reason": f"status {status!r}"}
     if not isinstance(name, str) or not name:
         raise ValueError("event detail has no humanLoopName")
@@ -137,7 +125,7 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     output_uri = output.get("outputS3Uri") if isinstance(output, Mapping) else None
     input_content: Any = None
     answers: list[Any] = []
-    if status == "Completed":
+    if status == LOOP_COMPLETED:
         if not isinstance(output_uri, str) or not output_uri:
             raise ValueError(f"Completed event for {name} has no humanLoopOutput.outputS3Uri")
         document = _read_output(output_uri)
@@ -167,7 +155,7 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         request["MessageGroupId"] = flow_definition_arn.rsplit("/", 1)[-1][:128]
         request["MessageDeduplicationId"] = f"{name}-{status}"[:128]
     message_id = _sqs_client().send_message(**request)["MessageId"]
-    _log(
+    log(
         "INFO",
         "result sent",
         humanLoopName=name,

@@ -3,9 +3,11 @@
 Every starter source delivers into one SQS queue that this function consumes through an SQS
 event source mapping with ``ReportBatchItemFailures``. A message body is one of:
 
-* a plain JSON payload (``StarterSource.sqs()``);
-* an EventBridge event (``StarterSource.event_bridge(...)``): the payload is its ``detail``;
-* an S3 "Object Created" EventBridge event (``StarterSource.s3(...)``): the input is the object.
+* a plain JSON payload (``StarterSource.sqs()``, ``SOURCE_KIND=sqs``);
+* an EventBridge event (``StarterSource.event_bridge(...)``, ``SOURCE_KIND=event-bridge``): the
+  payload is its ``detail``;
+* an S3 "Object Created" EventBridge event (``StarterSource.s3(...)``, ``SOURCE_KIND=s3``): the
+  input is a reference to the object.
 
 Guarantees:
 
@@ -22,28 +24,11 @@ Guarantees:
 * **Fast.** The starts of a batch run concurrently on ``MAX_CONCURRENCY`` threads sharing one
   client, so a batch of 10 costs about one API round trip.
 
-Environment:
-
-``FLOW_DEFINITION_ARN`` (required)
-    The flow definition every loop is started for.
-``ID_FIELD``
-    A path (``id``, ``$.meta.requestId``, ``items[0].id``) to the value (a non-empty string or
-    an integer) that identifies a payload. When set and absent from a payload, that message
-    is malformed. S3 objects are always identified by bucket, key and version id or ETag.
-``INPUT_PATH``
-    A path to the value (JSON-serialised) used as ``InputContent``; default the whole payload,
-    or for S3 objects ``{"taskObject": "s3://bucket/key", "bucket", "key", "size", "etag"}``
-    (plus ``"versionId"`` for versioned buckets). For S3 events paths resolve in ``detail``.
-``ACTIVATION``
-    JSON ``{"path": "$.prediction.confidence", "operator": "lt", "value": 0.8}`` (operators
-    ``lt le gt ge eq ne``). When false the message succeeds as ``skipped``; a missing or
-    non-comparable value makes it malformed.
-``CONTENT_CLASSIFIERS``
-    Comma-separated ``FreeOfPersonallyIdentifiableInformation``, ``FreeOfAdultContent``.
-``MAX_CONCURRENCY``
-    Concurrent StartHumanLoop calls per invocation (1-100, default 10).
-``LOOP_NAME_PREFIX``
-    A valid name part of at most 20 characters that starts every loop name.
+The function's settings (environment variables) are read by
+:class:`constructs_a2i.core.starter_settings.StarterSettings`, the same code the
+``HumanLoopStarter`` construct checks them with at synth. ``SOURCE_KIND`` says what the queue
+carries: with ``sqs`` every body is the user's message, whatever its shape; only ``event-bridge``
+and ``s3`` read EventBridge events.
 
 Each message produces one JSON log line on stdout with ``level``, ``message``, ``messageId``,
 ``humanLoopName``, ``outcome`` (``started``, ``already-started``, ``skipped``, ``failed``) and
@@ -52,15 +37,11 @@ Each message produces one JSON log line on stdout with ``level``, ``message``, `
 
 from __future__ import annotations
 
-import hashlib
 import json
-import operator
 import os
-import random
 import re
-import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -70,36 +51,31 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from constructs_a2i.core import strict_json
+from constructs_a2i.core.errors import A2IValidationError
+from constructs_a2i.core.json_log import log
+from constructs_a2i.core.limits import INPUT_CONTENT_MAX_LENGTH
+from constructs_a2i.core.loop_names import (
+    content_loop_name,
+    id_loop_name,
+    identity_value,
+    s3_object_loop_name,
+)
+from constructs_a2i.core.paths import MISSING
+from constructs_a2i.core.retry import RetryPolicy, is_transient
+from constructs_a2i.core.starter_settings import StarterSettings
+
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker_a2i_runtime import AugmentedAIRuntimeClient
     from mypy_boto3_sagemaker_a2i_runtime.literals import ContentClassifierType
 
 __all__ = [
-    "CONTENT_CLASSIFIERS",
-    "HASH_LENGTH",
-    "INPUT_CONTENT_MAX_LENGTH",
-    "LOOP_NAME_MAX_LENGTH",
-    "MISSING",
-    "PREFIX_MAX_LENGTH",
     "ConfigurationError",
-    "Path",
-    "Settings",
-    "content_loop_name",
+    "Result",
     "handler",
-    "id_loop_name",
-    "identity_value",
     "load_settings",
-    "loop_name",
     "reset",
 ]
-
-INPUT_CONTENT_MAX_LENGTH: Final = 3_145_728
-CONTENT_CLASSIFIERS: Final = frozenset(
-    {"FreeOfPersonallyIdentifiableInformation", "FreeOfAdultContent"}
-)
-LOOP_NAME_MAX_LENGTH: Final = 63
-PREFIX_MAX_LENGTH: Final = 20
-HASH_LENGTH: Final = 20  # hex characters (80 bits) of the identity's SHA-256, always in the name
 
 # Retries of transient errors (module constants so tests and benchmarks can shorten them).
 MAX_ATTEMPTS = 8
@@ -113,264 +89,22 @@ SAFETY_MARGIN_SECONDS = 1.5
 DEFAULT_BUDGET_SECONDS = 30.0  # when no Lambda context is given
 CONNECT_TIMEOUT_SECONDS = 2.0
 READ_TIMEOUT_SECONDS = 5.0
-
-_NAME_PATTERN: Final = re.compile(r"^[a-z0-9](-*[a-z0-9])*$")
-_NOT_NAME_CHARS: Final = re.compile(r"[^a-z0-9]+")
-_PATH_TOKEN: Final = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
-
-# Retried here: the service says "try again later" and usually means seconds.
-_TRANSIENT_CODES: Final = frozenset(
-    {
-        "ThrottlingException",
-        "InternalServerException",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "RequestTimeout",
-        "RequestTimeoutException",
-        "TooManyRequestsException",
-    }
-)
-# ServiceQuotaExceededException is NOT retried here: it reports an account quota (for example
-# human loops in progress) that frees up in minutes or hours, not within one invocation. The
-# message is reported failed, SQS redelivers it after the visibility timeout, and once
-# maxReceiveCount is reached it waits in the dead-letter queue for a redrive.
-# ValidationException and other client errors are not retried here either: they return to SQS
-# and end in the dead-letter queue if they keep failing.
-
-MISSING: Final = object()
-"""What :meth:`Path.find` returns when the path leads nowhere."""
+# ServiceQuotaExceededException is not transient (core.retry): it reports an account quota
+# (for example human loops in progress) that frees up in minutes or hours, not within one
+# invocation. The message is reported failed, SQS redelivers it after the visibility timeout,
+# and once maxReceiveCount is reached it waits in the dead-letter queue for a redrive.
 
 
-class ConfigurationError(ValueError):
+class ConfigurationError(A2IValidationError):
     """The function's environment is invalid; every message of the batch returns to SQS."""
 
 
-# --------------------------------------------------------------------------------------------
-# Paths
-# --------------------------------------------------------------------------------------------
-
-PathStep = str | int
-
-
-@dataclass(frozen=True, slots=True)
-class Path:
-    """A parsed payload path: ``$.a.b``, ``a.b``, ``items[0].id`` (``$`` is the payload)."""
-
-    text: str
-    steps: tuple[PathStep, ...]
-
-    @classmethod
-    def parse(cls, text: str, setting: str) -> Path:
-        body = text.strip()
-        if body.startswith("$"):
-            body = body[1:]
-        steps: list[PathStep] = []
-        position = 0
-        while position < len(body):
-            match = _PATH_TOKEN.match(body, position)
-            if match is None or (
-                match.group(1) is not None and position > 0 and body[position] != "."
-            ):
-                raise ConfigurationError(
-                    f"{setting} {text!r} is not a valid path; use forms like 'id', "
-                    "'$.meta.requestId' or '$.items[0].id'"
-                )
-            key, index = match.groups()
-            steps.append(key if key is not None else int(index))
-            position = match.end()
-        if not steps and setting != "INPUT_PATH":
-            raise ConfigurationError(f"{setting} {text!r} names no field")
-        return cls(text=text.strip(), steps=tuple(steps))
-
-    def find(self, document: Any) -> Any:
-        """The value at this path in ``document``, or ``MISSING``."""
-        current = document
-        for step in self.steps:
-            if isinstance(step, str):
-                if not isinstance(current, dict) or step not in current:
-                    return MISSING
-                current = current[step]
-            else:
-                if not isinstance(current, list) or step >= len(current):
-                    return MISSING
-                current = current[step]
-        return current
-
-
-# --------------------------------------------------------------------------------------------
-# Settings
-# --------------------------------------------------------------------------------------------
-
-_OPERATORS: Final[Mapping[str, Callable[[Any, Any], bool]]] = {
-    "lt": operator.lt,
-    "le": operator.le,
-    "gt": operator.gt,
-    "ge": operator.ge,
-    "eq": operator.eq,
-    "ne": operator.ne,
-}
-
-
-def _kind(value: Any) -> str | None:
-    """The comparison kind of a JSON value (``None`` for objects and arrays)."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if value is None:
-        return "null"
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class Activation:
-    """Start a loop only when ``<payload value at path> <operator> <value>`` holds."""
-
-    path: Path
-    operator: str
-    value: Any
-
-    @classmethod
-    def parse(cls, text: str) -> Activation:
-        try:
-            spec = json.loads(text)
-        except ValueError as error:
-            raise ConfigurationError(f"ACTIVATION is not valid JSON: {error}") from None
-        if not isinstance(spec, dict) or set(spec) != {"path", "operator", "value"}:
-            raise ConfigurationError(
-                'ACTIVATION must be a JSON object {"path": ..., "operator": ..., "value": ...}'
-            )
-        op, value = spec["operator"], spec["value"]
-        if op not in _OPERATORS:
-            raise ConfigurationError(
-                f"ACTIVATION operator {op!r} is not one of {', '.join(_OPERATORS)}"
-            )
-        kind = _kind(value)
-        ordered = op in {"lt", "le", "gt", "ge"}
-        if kind is None or (ordered and kind not in {"number", "string"}):
-            raise ConfigurationError(
-                f"ACTIVATION value {value!r} cannot be compared with {op!r}; use a number or "
-                "a string (eq/ne also accept true, false and null)"
-            )
-        if not isinstance(spec["path"], str):
-            raise ConfigurationError("ACTIVATION path must be a string")
-        return cls(path=Path.parse(spec["path"], "ACTIVATION path"), operator=op, value=value)
-
-    def evaluate(self, payload: Any) -> bool | str:
-        """``True``/``False``, or the reason the payload cannot be evaluated."""
-        found = self.path.find(payload)
-        if found is MISSING:
-            return f"ACTIVATION path {self.path.text!r} is missing from the payload"
-        found_kind, wanted_kind = _kind(found), _kind(self.value)
-        if found_kind != wanted_kind:
-            return (
-                f"ACTIVATION path {self.path.text!r} holds a {found_kind or 'structured value'}, "
-                f"not comparable with the configured {wanted_kind}"
-            )
-        return bool(_OPERATORS[self.operator](found, self.value))
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """The function's configuration, read once per execution environment."""
-
-    flow_definition_arn: str
-    id_field: Path | None = None
-    input_path: Path | None = None
-    activation: Activation | None = None
-    content_classifiers: tuple[ContentClassifierType, ...] = ()
-    max_concurrency: int = 10
-    loop_name_prefix: str = ""
-
-
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None) -> StarterSettings:
     """Read and check the environment; raise ConfigurationError saying what to fix."""
-    env = os.environ if environ is None else environ
-    arn = env.get("FLOW_DEFINITION_ARN", "").strip()
-    if not arn:
-        raise ConfigurationError(
-            "FLOW_DEFINITION_ARN is not set; set it to the flow definition ARN"
-        )
-    id_text = env.get("ID_FIELD", "").strip()
-    input_text = env.get("INPUT_PATH", "").strip()
-    activation_text = env.get("ACTIVATION", "").strip()
-    classifiers = tuple(
-        sorted({part.strip() for part in env.get("CONTENT_CLASSIFIERS", "").split(",")} - {""})
-    )
-    unknown = [c for c in classifiers if c not in CONTENT_CLASSIFIERS]
-    if unknown:
-        raise ConfigurationError(
-            f"CONTENT_CLASSIFIERS has unknown values {unknown}; allowed: "
-            f"{', '.join(sorted(CONTENT_CLASSIFIERS))}"
-        )
-    concurrency_text = env.get("MAX_CONCURRENCY", "").strip() or "10"
     try:
-        concurrency = int(concurrency_text)
-    except ValueError:
-        concurrency = 0
-    if not 1 <= concurrency <= 100:
-        raise ConfigurationError(
-            f"MAX_CONCURRENCY must be an integer from 1 to 100; got {concurrency_text!r}"
-        )
-    prefix = env.get("LOOP_NAME_PREFIX", "").strip()
-    if prefix and (len(prefix) > PREFIX_MAX_LENGTH or not _NAME_PATTERN.match(prefix)):
-        raise ConfigurationError(
-            f"LOOP_NAME_PREFIX {prefix!r} must be at most {PREFIX_MAX_LENGTH} characters of "
-            "a-z, 0-9 and single hyphens, starting and ending with a letter or digit"
-        )
-    return Settings(
-        flow_definition_arn=arn,
-        id_field=Path.parse(id_text, "ID_FIELD") if id_text else None,
-        input_path=Path.parse(input_text, "INPUT_PATH") if input_text else None,
-        activation=Activation.parse(activation_text) if activation_text else None,
-        content_classifiers=cast("tuple[ContentClassifierType, ...]", classifiers),
-        max_concurrency=concurrency,
-        loop_name_prefix=prefix,
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Names
-# --------------------------------------------------------------------------------------------
-
-
-def loop_name(prefix: str, readable: str, digest: str) -> str:
-    """A valid human loop name: ``<prefix>-<readable>-<hash>``, at most 63 characters.
-
-    ``readable`` is lower-cased and every run of characters outside ``a-z0-9`` becomes one
-    hyphen, then it is cut to the room left; ``digest`` (hex) always contributes its first
-    ``HASH_LENGTH`` characters, so distinct identities get distinct names.
-    """
-    suffix = digest[:HASH_LENGTH]
-    clean_prefix = _NOT_NAME_CHARS.sub("-", prefix.lower()).strip("-")[:PREFIX_MAX_LENGTH]
-    clean_prefix = clean_prefix.rstrip("-")
-    room = LOOP_NAME_MAX_LENGTH - len(suffix) - 1 - (len(clean_prefix) + 1 if clean_prefix else 0)
-    part = ""
-    if room > 0 and readable:
-        # Cut before cleaning too (bounded work for huge values), with slack for collapsed runs.
-        part = _NOT_NAME_CHARS.sub("-", readable[: room * 8].lower()).strip("-")[:room]
-        part = part.rstrip("-")
-    return "-".join(p for p in (clean_prefix, part, suffix) if p)
-
-
-def id_loop_name(flow_definition_arn: str, identity: str, prefix: str = "") -> str:
-    """The loop name of the input whose id field holds ``identity``."""
-    return loop_name(prefix, identity, _digest(flow_definition_arn, "id", identity))
-
-
-def content_loop_name(flow_definition_arn: str, payload: Any, prefix: str = "") -> str:
-    """The loop name of an input without an id: a hash of its canonical JSON."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return loop_name(prefix, "", _digest(flow_definition_arn, "content", canonical))
-
-
-def _digest(flow_definition_arn: str, *identity: str) -> str:
-    # The flow definition is part of the identity: loop names are unique per account and
-    # Region, so two starters given the same input id must not collide.
-    joined = "\x00".join((flow_definition_arn, *identity))
-    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
+        return StarterSettings.from_environment(os.environ if environ is None else environ)
+    except A2IValidationError as error:
+        raise ConfigurationError(str(error)) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,128 +132,114 @@ class Result:
 class _Item:
     message_id: str
     receive_count: str | None
-    source: str = "sqs"
+    source: str
     name: str | None = None
     input_content: str | None = None
     result: Result | None = None
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
+def _prepare(record: Mapping[str, Any], settings: StarterSettings) -> _Item:
+    """One SQS record as a loop name and input, or a final result; never raises.
 
-
-# Python's json accepts NaN and Infinity; A2I's InputContent must be standard JSON.
-_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def identity_value(value: Any) -> str | None:
-    """An id field's value as text: non-empty strings and integers only (else None)."""
-    if isinstance(value, str) and value:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _prepare(record: Mapping[str, Any], settings: Settings) -> _Item:
-    """Parse one SQS record into a loop name and input, or a final result."""
+    Any error while reading one record (a body nested too deeply for the JSON parser, say)
+    fails that record alone: the rest of the batch goes on.
+    """
     attributes = record.get("attributes")
     item = _Item(
         message_id=str(record.get("messageId", "")),
         receive_count=attributes.get("ApproximateReceiveCount")
         if isinstance(attributes, dict)
         else None,
+        source=settings.source_kind,
     )
+    try:
+        _read(record, settings, item)
+    except (RecursionError, MemoryError) as error:
+        item.name = None
+        item.result = Result(FAILED, f"malformed: the message is too deeply nested ({error})")
+    except Exception as error:  # a bug must not cost the other messages of the batch
+        item.name = None
+        item.result = Result(FAILED, f"unexpected error: {type(error).__name__}: {error}"[:500])
+    return item
+
+
+def _fail(item: _Item, reason: str) -> None:
+    item.result = Result(FAILED, f"malformed: {reason}")
+
+
+def _read(record: Mapping[str, Any], settings: StarterSettings, item: _Item) -> None:
     body = record.get("body")
     if not isinstance(body, str):
-        item.result = Result(FAILED, "malformed: the SQS record has no body")
-        return item
+        return _fail(item, "the SQS record has no body")
     try:
-        document = _DECODER.decode(body)
+        document = strict_json.loads(body)
     except ValueError as error:
         why = (
             f"{error.msg} at character {error.pos}"
             if isinstance(error, json.JSONDecodeError)
             else str(error)
         )
-        item.result = Result(FAILED, f"malformed: body is not JSON ({why})")
-        return item
+        return _fail(item, f"body is not JSON ({why})")
 
+    payload = document
     s3_input: dict[str, Any] | None = None
-    if (
-        isinstance(document, dict)
-        and "detail-type" in document
-        and "source" in document
-        and "detail" in document
-    ):
+    if settings.source_kind != "sqs":
+        if not (
+            isinstance(document, dict) and {"detail-type", "source", "detail"} <= document.keys()
+        ):
+            return _fail(item, "body is not an EventBridge event (source, detail-type, detail)")
         payload = document["detail"]
-        item.source = "eventbridge"
-        if document["source"] == "aws.s3" and document["detail-type"] == "Object Created":
-            item.source = "s3"
-            found = _s3_object(payload)
-            if isinstance(found, str):
-                item.result = Result(FAILED, f"malformed: {found}")
-                return item
-            bucket, key, version, s3_input = found
-            digest = _digest(settings.flow_definition_arn, "s3", bucket, key, version)
-            item.name = loop_name(settings.loop_name_prefix, key.rsplit("/", 1)[-1], digest)
+    if settings.source_kind == "s3":
+        if document["source"] != "aws.s3" or document["detail-type"] != "Object Created":
+            return _fail(item, "body is not an S3 'Object Created' event")
+        found = _s3_object(payload)
+        if isinstance(found, str):
+            return _fail(item, found)
+        bucket, key, version, s3_input = found
+        item.name = s3_object_loop_name(
+            settings.flow_definition_arn, bucket, key, version, settings.loop_name_prefix
+        )
+    elif settings.id_field is not None:
+        identity = identity_value(settings.id_field.find(payload))
+        if identity is None:
+            return _fail(
+                item,
+                f"ID_FIELD {settings.id_field.text!r} is missing from the payload or is not a "
+                "non-empty string or integer",
+            )
+        item.name = id_loop_name(settings.flow_definition_arn, identity, settings.loop_name_prefix)
     else:
-        payload = document
-
-    if item.name is None:
-        if settings.id_field is not None:
-            identity = identity_value(settings.id_field.find(payload))
-            if identity is None:
-                item.result = Result(
-                    FAILED,
-                    f"malformed: ID_FIELD {settings.id_field.text!r} is missing from the payload "
-                    "or is not a non-empty string or integer",
-                )
-                return item
-            item.name = id_loop_name(
-                settings.flow_definition_arn, identity, settings.loop_name_prefix
-            )
-        else:
-            item.name = content_loop_name(
-                settings.flow_definition_arn, payload, settings.loop_name_prefix
-            )
+        item.name = content_loop_name(
+            settings.flow_definition_arn, payload, settings.loop_name_prefix
+        )
 
     if settings.activation is not None:
         verdict = settings.activation.evaluate(payload)
         if isinstance(verdict, str):
-            item.result = Result(FAILED, f"malformed: {verdict}")
-            return item
+            return _fail(item, verdict)
         if not verdict:
             item.result = Result(SKIPPED, "activation condition is false")
-            return item
+            return None
 
     if settings.input_path is not None:
         value = settings.input_path.find(payload)
         if value is MISSING:
-            item.result = Result(
-                FAILED, f"malformed: INPUT_PATH {settings.input_path.text!r} is missing"
-            )
-            return item
-        content = _compact(value)
+            return _fail(item, f"INPUT_PATH {settings.input_path.text!r} is missing")
+        content = strict_json.compact(value)
     elif s3_input is not None:
-        content = _compact(s3_input)
+        content = strict_json.compact(s3_input)
     elif payload is document and len(body) <= INPUT_CONTENT_MAX_LENGTH:
         content = body  # already JSON text: no need to serialise it again
     else:
-        content = _compact(payload)
+        content = strict_json.compact(payload)
     if len(content) > INPUT_CONTENT_MAX_LENGTH:
-        item.result = Result(
-            FAILED,
-            f"malformed: InputContent is {len(content)} characters; A2I accepts at most "
+        return _fail(
+            item,
+            f"InputContent is {len(content)} characters; A2I accepts at most "
             f"{INPUT_CONTENT_MAX_LENGTH}",
         )
-        return item
     item.input_content = content
-    return item
+    return None
 
 
 def _s3_object(detail: Any) -> tuple[str, str, str, dict[str, Any]] | str:
@@ -559,7 +279,7 @@ def _s3_object(detail: Any) -> tuple[str, str, str, dict[str, Any]] | str:
 
 
 def _start(
-    client: AugmentedAIRuntimeClient, settings: Settings, item: _Item, deadline: float
+    client: AugmentedAIRuntimeClient, settings: StarterSettings, item: _Item, deadline: float
 ) -> Result:
     """StartHumanLoop with retries of transient errors until ``deadline`` (monotonic)."""
     assert item.name is not None and item.input_content is not None
@@ -579,7 +299,11 @@ def _start(
                     HumanLoopName=item.name,
                     FlowDefinitionArn=settings.flow_definition_arn,
                     HumanLoopInput={"InputContent": item.input_content},
-                    DataAttributes={"ContentClassifiers": list(settings.content_classifiers)},
+                    DataAttributes={
+                        "ContentClassifiers": cast(
+                            "list[ContentClassifierType]", list(settings.content_classifiers)
+                        )
+                    },
                 )
             else:
                 response = client.start_human_loop(
@@ -599,9 +323,7 @@ def _start(
                     code,
                 )
             status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-            transient = code in _TRANSIENT_CODES or (
-                status >= 500 and code != "ValidationException"
-            )
+            transient = is_transient(code, status)
             if not transient:
                 return Result(FAILED, f"{code}: {message}", attempts, code)
             last = f"{code}: {message}"
@@ -612,8 +334,8 @@ def _start(
             return Result(
                 FAILED, f"gave up after {attempts} attempts; last: {last}", attempts, code
             )
-        delay = random.uniform(
-            0.0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
+        delay = RetryPolicy(MAX_ATTEMPTS, BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS).backoff(
+            attempts
         )
         if time.monotonic() + delay >= deadline:
             return Result(
@@ -634,7 +356,7 @@ def _redact(message: str) -> str:
 
 
 def _start_safely(
-    client: AugmentedAIRuntimeClient, settings: Settings, item: _Item, deadline: float
+    client: AugmentedAIRuntimeClient, settings: StarterSettings, item: _Item, deadline: float
 ) -> Result:
     try:
         return _start(client, settings, item, deadline)
@@ -646,12 +368,12 @@ def _start_safely(
 # Cached state (one per execution environment)
 # --------------------------------------------------------------------------------------------
 
-_settings: Settings | None = None
+_settings: StarterSettings | None = None
 _client: AugmentedAIRuntimeClient | None = None
 _executor: ThreadPoolExecutor | None = None
 
 
-def _state() -> tuple[Settings, AugmentedAIRuntimeClient]:
+def _state() -> tuple[StarterSettings, AugmentedAIRuntimeClient]:
     global _settings, _client
     if _settings is None:
         _settings = load_settings()
@@ -689,11 +411,6 @@ def reset() -> None:
 # --------------------------------------------------------------------------------------------
 # Logging and the handler
 # --------------------------------------------------------------------------------------------
-
-
-def _log(level: str, message: str, **fields: Any) -> None:
-    line = json.dumps({"level": level, "message": message, **fields}, default=str)
-    sys.stdout.write(line + "\n")
 
 
 _MESSAGES: Final = {
@@ -762,7 +479,7 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, list[dic
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
         if result.outcome == FAILED and item.message_id:
             failures.append({"itemIdentifier": item.message_id})
-        _log(
+        log(
             _level(result),
             _MESSAGES[result.outcome],
             messageId=item.message_id,
@@ -774,5 +491,5 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, list[dic
             errorCode=result.error_code,
             receiveCount=item.receive_count,
         )
-    _log("INFO", "batch processed", records=len(items), **counts)
+    log("INFO", "batch processed", records=len(items), **counts)
     return {"batchItemFailures": failures}

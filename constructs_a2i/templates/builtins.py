@@ -1,10 +1,11 @@
 """The built-in worker task templates, filled in with your parameters.
 
 Each function returns a :class:`BuiltinTemplate`: the template text (HTML and Liquid
-using AWS's Crowd HTML Elements inside ``<crowd-form>``), the ``task.input`` fields it
-expects and a sample input that shows them. The CDK side wraps these as
+using AWS's Crowd HTML Elements inside ``<crowd-form>``, from the files in
+:data:`TEMPLATES_DIR`), the ``task.input`` fields it expects and a sample input that
+shows them. :class:`~constructs_a2i.templates.task_template.TaskTemplate` wraps these as
 ``TaskTemplate.text_classification(...)`` and friends; the ``a2i`` command line tool
-previews them as ``builtin:<name>``. Pure Python (no ``aws_cdk``).
+previews them as ``builtin:<name>``. Standard library only.
 
 Parameters are put into the template safely: texts are HTML-escaped and their ``{``
 and ``}`` written as character references, so a category name can never be read as
@@ -32,8 +33,8 @@ __all__ = [
     "text_correction",
 ]
 
-TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
-"""The folder holding the built-in template files."""
+TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "builtin"
+"""The folder holding the built-in template files (``constructs_a2i/templates/builtin``)."""
 
 IMAGE_CLASSIFIER_MAX_CATEGORIES: Final = 10
 """``crowd-image-classifier`` shows at most this many categories."""

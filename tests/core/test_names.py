@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constructs_a2i.naming import generated_name
-from constructs_a2i.validation import NAME_PATTERN
+from constructs_a2i.core.names import NAME_PATTERN, generated_name
 
 # Construct paths: ids of any printable characters joined by "/".
 paths = st.lists(

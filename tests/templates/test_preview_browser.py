@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from constructs_a2i.builtin_templates import BUILTIN_TEMPLATES
 from constructs_a2i.cli.main import app
 from constructs_a2i.cli.preview_server import PreviewServer
-from constructs_a2i.template_check import PREVIEW_SIGNATURE
-from constructs_a2i.template_preview import PREVIEW_READY_ATTRIBUTE, render_preview
+from constructs_a2i.templates.builtins import BUILTIN_TEMPLATES
+from constructs_a2i.templates.environment import PREVIEW_SIGNATURE
+from constructs_a2i.templates.preview import PREVIEW_READY_ATTRIBUTE, render_preview
 
 CHROMIUM = Path(os.environ.get("A2I_CHROMIUM", "/usr/bin/chromium"))
 """The system Chromium (Debian's package); never a browser Playwright downloads."""

@@ -14,9 +14,11 @@ from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Template
 
 from constructs_a2i import A2IValidationError, HumanTaskUi, TaskTemplate
-from constructs_a2i.builtin_templates import BUILTIN_TEMPLATES, TEMPLATES_DIR
-from constructs_a2i.human_task_ui import TaskTemplateError
-from constructs_a2i.template_check import PREVIEW_SIGNATURE, TemplateError, input_paths
+from constructs_a2i.templates.analyse import input_paths
+from constructs_a2i.templates.builtins import BUILTIN_TEMPLATES, TEMPLATES_DIR
+from constructs_a2i.templates.environment import PREVIEW_SIGNATURE
+from constructs_a2i.templates.problems import TemplateError
+from constructs_a2i.templates.task_template import TaskTemplateError
 from tests.conftest import TEST_ENV
 
 

@@ -1,7 +1,7 @@
 """Standalone HTML previews of worker task templates, to open in a browser.
 
 :func:`render_preview` renders a template with a sample input (see
-:func:`constructs_a2i.template_check.render_template`) and wraps it in a page that:
+:func:`constructs_a2i.templates.render.render_template`) and wraps it in a page that:
 
 * says it is a preview, which template and sample it shows, and lists every S3 object
   the template passes to ``grant_read_access`` with the fake presigned URL it got
@@ -12,6 +12,7 @@
   (offline), replaces them with simple stand-ins that show the same fields and values
   (headers, categories, pre-filled inputs, instructions).
 
+:func:`error_page` lists a template's problems instead, for ``a2i template preview --serve``.
 Pure Python (python-liquid and the standard library).
 """
 
@@ -22,7 +23,9 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-from constructs_a2i.template_check import TemplateError, fake_presigned_url, render_template
+from constructs_a2i.templates.environment import fake_presigned_url
+from constructs_a2i.templates.problems import TemplateError
+from constructs_a2i.templates.render import render_template
 
 __all__ = ["PREVIEW_READY_ATTRIBUTE", "error_page", "render_preview"]
 
@@ -237,7 +240,7 @@ def render_preview(
     ``template_name`` and ``input_name`` label the page. With ``reload_url`` the page
     polls that URL every second and reloads itself when the text it returns differs
     from ``version`` (used by ``a2i template preview --serve``). Raises
-    :class:`~constructs_a2i.template_check.TemplateError` when the template cannot be
+    :class:`~constructs_a2i.templates.problems.TemplateError` when the template cannot be
     rendered with the sample.
     """
     objects: dict[str, str] = {}

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from constructs_a2i.builtin_templates import BUILTIN_TEMPLATES
 from constructs_a2i.cli.main import app
 from constructs_a2i.cli.preview_server import VERSION_PATH, PreviewServer
-from constructs_a2i.template_check import PREVIEW_SIGNATURE
+from constructs_a2i.templates.builtins import BUILTIN_TEMPLATES
+from constructs_a2i.templates.environment import PREVIEW_SIGNATURE
 from tests.conftest import ROOT
 
 runner = CliRunner()

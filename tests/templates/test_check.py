@@ -1,4 +1,4 @@
-"""constructs_a2i.template_check: syntax, crowd-form, filters, task.input paths, rendering."""
+"""constructs_a2i.templates: syntax, crowd-form, filters, task.input paths, rendering."""
 
 from __future__ import annotations
 
@@ -11,19 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constructs_a2i.template_check import (
-    PREVIEW_SIGNATURE,
-    TEMPLATE_MAX_LENGTH,
-    TemplateError,
-    TemplateProblem,
-    check_template,
-    fake_presigned_url,
-    find_problems,
-    input_paths,
-    parse_s3_uri,
-    parse_template,
-    render_template,
-)
+from constructs_a2i.core.limits import TEMPLATE_MAX_LENGTH
+from constructs_a2i.core.s3_uri import parse_s3_uri
+from constructs_a2i.templates.analyse import input_paths
+from constructs_a2i.templates.check import check_template, find_problems
+from constructs_a2i.templates.environment import PREVIEW_SIGNATURE, fake_presigned_url
+from constructs_a2i.templates.locate import parse_template
+from constructs_a2i.templates.problems import TemplateError, TemplateProblem
+from constructs_a2i.templates.render import render_template
 
 
 def form(body: str) -> str:
@@ -320,6 +315,23 @@ def test_grant_read_access_needs_an_s3_uri() -> None:
     problem = only(find_problems(source, {"img": "https://example.com/cat.png"}))
     assert problem.line == 2
     assert "grant_read_access" in problem.message and "s3://bucket/key" in problem.message
+    assert "https://example.com/cat.png" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("uri", "url_path"),
+    [
+        # '#', '?' and spaces are part of an s3:// key; URL keys are percent-decoded.
+        ("s3://scans/page #1?.png", "/scans/page%20%231%3F.png"),
+        ("https://docs.s3.dualstack.eu-west-1.amazonaws.com/k%C3%A9.png", "/docs/k%C3%A9.png"),
+        ("https://s3-fips.us-gov-west-1.amazonaws.com/docs/k.png", "/docs/k.png"),
+    ],
+)
+def test_grant_read_access_takes_every_s3_uri_core_accepts(uri: str, url_path: str) -> None:
+    html = render_template("{{ task.input.img | grant_read_access }}", {"img": uri})
+    assert html.startswith(f"https://s3.amazonaws.com{url_path}?X-Amz-Algorithm=")
+    source = form("<img src='{{ task.input.img | grant_read_access }}'>")
+    assert find_problems(source, {"img": uri}) == []
 
 
 def test_render_errors_carry_the_line() -> None:
@@ -340,13 +352,18 @@ def test_render_errors_carry_the_line() -> None:
     ],
 )
 def test_parse_s3_uri(uri: str, bucket: str, key: str) -> None:
+    # The URIs grant_read_access accepts (the checker uses core.s3_uri.parse_s3_uri).
     assert parse_s3_uri(uri) == (bucket, key)
 
 
 @pytest.mark.parametrize("uri", ["s3://bucket-only", "s3:///key", "https://example.com/a/b", "x"])
 def test_parse_s3_uri_rejects_other_urls(uri: str) -> None:
-    with pytest.raises(ValueError, match="expected an S3 object URI"):
+    with pytest.raises(ValueError, match="must be an S3 object URI") as caught:
         parse_s3_uri(uri)
+    assert repr(uri) in str(caught.value)
+    with pytest.raises(ValueError, match="must be an S3 object URI") as caught:
+        fake_presigned_url(uri)
+    assert repr(uri) in str(caught.value)
 
 
 def test_fake_presigned_url_is_visibly_fake() -> None:
@@ -358,12 +375,9 @@ def test_fake_presigned_url_is_visibly_fake() -> None:
 def test_template_check_does_not_import_the_cdk() -> None:
     # The CLI relies on it: checking a template needs no jsii/Node.js process.
     code = (
-        "import importlib.util, sys\n"
-        "spec = importlib.util.spec_from_file_location('tc', 'constructs_a2i/template_check.py')\n"
-        "module = importlib.util.module_from_spec(spec)\n"
-        "sys.modules['tc'] = module\n"
-        "spec.loader.exec_module(module)\n"
-        "module.check_template('<crowd-form>{{ task.input.a }}</crowd-form>', {'a': 1})\n"
+        "import sys\n"
+        "from constructs_a2i.templates.check import check_template\n"
+        "check_template('<crowd-form>{{ task.input.a }}</crowd-form>', {'a': 1})\n"
         "assert not any(name.startswith('aws_cdk') for name in sys.modules), 'aws_cdk imported'\n"
     )
     from tests.conftest import ROOT

@@ -1,0 +1,45 @@
+"""Standard JSON only: NaN and Infinity never reach InputContent."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from constructs_a2i.core import strict_json
+from constructs_a2i.core.json_log import format_log_line
+
+
+@pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"a": -Infinity}'])
+def test_loads_refuses_non_standard_constants(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a JSON value"):
+        strict_json.loads(text)
+
+
+def test_compact_refuses_nan_and_keeps_unicode() -> None:
+    assert strict_json.compact({"a": "é", "b": [1, 2]}) == '{"a":"é","b":[1,2]}'
+    with pytest.raises(ValueError):
+        strict_json.compact({"a": math.inf})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("x", True),
+        (1, True),
+        (1.5, True),
+        (True, True),
+        (None, True),
+        (math.nan, False),
+        (math.inf, False),
+        ([1], False),
+        ({}, False),
+    ],
+)
+def test_is_json_scalar(value: object, expected: bool) -> None:
+    assert strict_json.is_json_scalar(value) is expected
+
+
+def test_log_line_is_one_json_object() -> None:
+    line = format_log_line("INFO", "done", count=2, when=object)
+    assert "\n" not in line and line.startswith('{"level": "INFO", "message": "done", "count": 2')
