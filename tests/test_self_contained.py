@@ -46,9 +46,9 @@ FIXTURE_TESTS = (
     "tests/runtime/test_human_loop_results.py::test_completed_loop_sends_answers_from_output_json",
     "tests/cli/test_results.py::test_answer_rows_and_flatten_units",
     "tests/cli/test_results.py::test_export_mixed_completed_and_failed_loops_to_jsonl",
-    "tests/test_human_loop_starter.py::TestStatusChange"
+    "tests/constructs/test_human_loop_starter.py::TestStatusChange"
     "::test_pattern_matches_the_sample_event_and_not_another_flow",
-    "tests/test_task_price.py::TestListsMatchTheReference",
+    "tests/constructs/test_task_price.py::TestListsMatchTheReference",
 )
 FIXTURE_TEST_COUNT = 8  # TestListsMatchTheReference has four tests
 SUBPROCESS_TIMEOUT = 300

@@ -28,7 +28,7 @@ from constructs_a2i import (
 )
 from constructs_a2i.runtime.human_loop_starter import index as starter_index
 from tests.conftest import TEST_ENV, fixture_json
-from tests.test_flow_definition import make_flow, resources, statements
+from tests.constructs.test_flow_definition import make_flow, resources, statements
 
 FLOW_ARN = "arn:aws:sagemaker:us-east-1:123456789012:flow-definition/existing-flow"
 

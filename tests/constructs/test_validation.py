@@ -10,7 +10,7 @@ from aws_cdk import App, Duration, Environment, RemovalPolicy, Stack
 
 from constructs_a2i import A2IValidationError, HumanTaskUi, TaskPrice, TaskTemplate, Workteam
 from tests.conftest import TEST_ENV
-from tests.test_flow_definition import make_flow
+from tests.constructs.test_flow_definition import make_flow
 
 FLOW_ARN = "arn:aws:sagemaker:us-east-1:123456789012:flow-definition/some-flow"
 
