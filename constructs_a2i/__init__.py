@@ -11,8 +11,9 @@ aws_cdk and start a jsii kernel unless they need a construct.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from constructs_a2i._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from constructs_a2i.activation_conditions import (
@@ -111,7 +112,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "constructs_a2i.templates.task_template": ("TaskTemplate", "TaskTemplateError"),
     "constructs_a2i.workteam": ("IWorkteam", "Workteam"),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "ACTIVATION_CONDITIONS_MAX_LENGTH",
@@ -157,14 +157,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

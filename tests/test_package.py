@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -13,7 +14,13 @@ def test_every_public_name_resolves_and_is_documented() -> None:
         value = getattr(constructs_a2i, name)
         if isinstance(value, type):
             assert value.__doc__, f"{name} has no docstring"
-    assert sorted(constructs_a2i.__all__) == sorted(constructs_a2i._MODULE_OF)
+    module_of = {n: m for m, names in constructs_a2i._EXPORTS.items() for n in names}
+    assert sorted(constructs_a2i.__all__) == sorted(module_of)
+    assert dir(constructs_a2i) == sorted(constructs_a2i.__all__)
+    for name in constructs_a2i.__all__:
+        assert getattr(constructs_a2i, name) is getattr(
+            importlib.import_module(module_of[name]), name
+        )
 
 
 def test_unknown_name_is_an_attribute_error() -> None:

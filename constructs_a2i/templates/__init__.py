@@ -26,8 +26,9 @@ imported from their modules on first use (PEP 562).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from constructs_a2i._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from constructs_a2i.templates.analyse import input_paths
@@ -60,7 +61,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "constructs_a2i.templates.render": ("render_template",),
     "constructs_a2i.templates.task_template": ("TaskTemplate", "TaskTemplateError"),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "A2I_FILTERS",
@@ -83,14 +83,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

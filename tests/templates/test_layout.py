@@ -46,10 +46,11 @@ def test_every_module_says_its_job_and_exports_explicitly(name: str) -> None:
 
 
 def test_every_re_exported_name_resolves_to_its_module() -> None:
-    assert sorted(templates.__all__) == sorted(templates._MODULE_OF)
+    module_of = {n: m for m, names in templates._EXPORTS.items() for n in names}
+    assert sorted(templates.__all__) == sorted(module_of)
     assert dir(templates) == sorted(templates.__all__)
     for name in templates.__all__:
-        module = importlib.import_module(templates._MODULE_OF[name])
+        module = importlib.import_module(module_of[name])
         assert getattr(templates, name) is getattr(module, name)
         assert name in module.__all__
 
