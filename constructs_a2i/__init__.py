@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 
 from constructs_a2i._lazy import lazy_exports
 
+__version__ = "0.1.0"
+"""This release's version (the one place it is written; pyproject.toml reads it)."""
+
 if TYPE_CHECKING:
     from constructs_a2i.activation_conditions import (
         ActivationConditions,
