@@ -232,9 +232,17 @@ class Store:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def now(self) -> dt.datetime:
-        """The clock's time, made timezone-aware (UTC) if the clock gave a naive one."""
+        """The clock's time to the millisecond, timezone-aware (UTC if the clock gave a naive one).
+
+        Creation times are kept, and so sent, at millisecond precision: an SDK that keeps
+        milliseconds (the AWS SDK for JavaScript v3 rounds an epoch-seconds value to the
+        nearest millisecond) reads back the very time the fake stored, so a resource's own
+        CreationTime given as CreationTimeAfter finds it. With microseconds stored, that
+        rounding went past the stored time about half the time and missed the resource.
+        """
         now = self.clock()
-        return now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
+        now = now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
+        return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
 
     def next_seq(self) -> int:
         with self.lock:
