@@ -49,8 +49,9 @@ FIXTURE_TESTS = (
     "tests/constructs/test_human_loop_starter.py::TestStatusChange"
     "::test_pattern_matches_the_sample_event_and_not_another_flow",
     "tests/constructs/test_task_price.py::TestListsMatchTheReference",
+    "tests/templates/test_aws_material.py::test_textract_template_renders_blocks_and_keys_as_json",
 )
-FIXTURE_TEST_COUNT = 8  # TestListsMatchTheReference has four tests
+FIXTURE_TEST_COUNT = 9  # TestListsMatchTheReference has four tests
 SUBPROCESS_TIMEOUT = 300
 
 

@@ -5,29 +5,44 @@ stand for: ``{% for pair in task.input.pairs %}{{ pair.key }}`` reads ``task.inp
 and ``task.input.pairs[*].key``. :func:`input_paths` lists those paths for people;
 :func:`analyse` gives :mod:`~constructs_a2i.templates.check` the raw result to check
 against a sample input.
+
+It also marks which reads are *guarded*: made only when a test on the same path (or on a
+prefix of it) has passed, as in ``{% if task.input.hint %}{{ task.input.hint }}{% endif
+%}``, or which are themselves such a test (the ``task.input.hint`` of that ``if``). A
+template reads a path whose every read is guarded only when the human loop's input has it,
+so the check treats such a path as optional. The tests understood are an ``if``/``elsif``
+condition, the branches of ``unless``, and ``and``/``or`` of plain paths: what makes a
+branch run is worked out from them (``{% if a and b %}`` guards ``a`` and ``b``; its
+``else`` guards neither; ``{% unless a %}...{% else %}`` guards ``a`` in the ``else``).
+Comparisons (``!= blank``, ``== nil``, ``.size > 0``) are not tests of a path here.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from liquid import BoundTemplate
 from liquid.ast import Node
 from liquid.builtin.expressions import (
+    BooleanExpression,
     FilteredExpression,
     LoopExpression,
     Path,
     TernaryFilteredExpression,
 )
+from liquid.builtin.expressions.logical import LogicalAndExpression, LogicalOrExpression
 from liquid.builtin.tags.assign_tag import AssignNode
 from liquid.builtin.tags.for_tag import ForNode
+from liquid.builtin.tags.if_tag import IfNode
 from liquid.builtin.tags.include_tag import IncludeNode
 from liquid.builtin.tags.render_tag import RenderNode
 from liquid.builtin.tags.tablerow_tag import TablerowNode
+from liquid.builtin.tags.unless_tag import UnlessNode
 from liquid.context import RenderContext
 from liquid.expression import Expression
 
@@ -87,6 +102,9 @@ class PathUse:
     """The expression as written in the template."""
     index: int
     """Where it is written: the index of its first character in the template."""
+    guarded: bool = False
+    """True when the read is made only once a test on this path or a prefix has passed,
+    or is itself such a test (``{% if task.input.hint %}``)."""
 
 
 @dataclass
@@ -147,10 +165,36 @@ def _filters(expression: Expression) -> Iterator[tuple[str, int]]:
         yield from _filters(child)
 
 
+def _tests(expression: Expression) -> Iterator[Path]:
+    """The plain paths ``expression`` (a condition) tests for truthiness."""
+    if isinstance(expression, BooleanExpression):
+        yield from _tests(expression.expression)
+    elif isinstance(expression, (LogicalAndExpression, LogicalOrExpression)):
+        yield from _tests(expression.left)
+        yield from _tests(expression.right)
+    elif isinstance(expression, Path):
+        yield expression
+
+
+def _true_when(expression: Expression) -> list[Path]:
+    """The paths that are truthy whenever condition ``expression`` is true."""
+    if isinstance(expression, BooleanExpression):
+        return _true_when(expression.expression)
+    if isinstance(expression, LogicalAndExpression):
+        return _true_when(expression.left) + _true_when(expression.right)
+    if isinstance(expression, LogicalOrExpression):
+        right = {str(path) for path in _true_when(expression.right)}
+        return [path for path in _true_when(expression.left) if str(path) in right]
+    if isinstance(expression, Path):
+        return [expression]
+    return []
+
+
 class _Analyzer:
     def __init__(self, template: BoundTemplate) -> None:
         self._context = RenderContext(template)
         self._scope = _Scope()
+        self._guards: list[Segments] = []
         self.result = Analysis(uses=[], filters=[], partials=[])
 
     def run(self, nodes: Iterable[Node]) -> Analysis:
@@ -171,12 +215,21 @@ class _Analyzer:
             return None if target is None else target + rest
         return (head, *rest)
 
-    def _record(self, expression: Expression) -> None:
+    def _record(self, expression: Expression, *, condition: bool = False) -> None:
+        """Record the paths and filters ``expression`` uses; ``condition``: it is the
+        condition of an ``if``, ``elsif`` or ``unless``, whose plain paths are tests."""
+        tests = {id(path) for path in _tests(expression)} if condition else set()
         for path in _paths(expression):
             segments = self._resolve(path)
             if segments is not None:
-                self.result.uses.append(PathUse(segments, str(path), path.token.start_index))
+                guarded = id(path) in tests or self._is_guarded(segments)
+                self.result.uses.append(
+                    PathUse(segments, str(path), path.token.start_index, guarded)
+                )
         self.result.filters.extend(_filters(expression))
+
+    def _is_guarded(self, segments: Segments) -> bool:
+        return any(segments[: len(guard)] == guard for guard in self._guards)
 
     def _alias(self, expression: Expression) -> Segments | None:
         """What ``{% assign x = expression %}`` makes ``x`` stand for."""
@@ -195,7 +248,41 @@ class _Analyzer:
             return (*target, 0 if filters[0].name == "first" else -1)
         return None
 
+    def _visit_conditional(self, node: IfNode | UnlessNode) -> None:
+        """An ``if`` or ``unless``: each branch guarded by what makes it run.
+
+        A false ``and``/``or`` of plain paths makes none of them truthy, so a branch taken
+        when a condition is false (an ``if``'s ``elsif`` and ``else``, an ``unless``'s
+        body) gets no guard from that condition.
+        """
+        self._record(node.condition, condition=True)
+        truthy = _true_when(node.condition)
+        body, others = (truthy, []) if isinstance(node, IfNode) else ([], truthy)
+        self._visit_guarded(node.consequence, body)
+        for alternative in node.alternatives:
+            self._guarded(others, partial(self._record, alternative.expression, condition=True))
+            self._visit_guarded(alternative.block, [*others, *_true_when(alternative.expression)])
+        if node.default is not None:
+            self._visit_guarded(node.default, others)
+
+    def _visit_guarded(self, node: Node, paths: Iterable[Path]) -> None:
+        """Visit ``node``, a branch that runs only when ``paths`` are truthy."""
+        self._guarded(paths, lambda: self._visit(node))
+
+    def _guarded(self, paths: Iterable[Path], action: Callable[[], None]) -> None:
+        """Run ``action`` with ``paths`` (resolved) added to the guards in force."""
+        resolved = (self._resolve(path) for path in paths)
+        guards = [segments for segments in resolved if segments is not None]
+        self._guards.extend(guards)
+        try:
+            action()
+        finally:
+            del self._guards[len(self._guards) - len(guards) :]
+
     def _visit(self, node: Node) -> None:
+        if isinstance(node, (IfNode, UnlessNode)):
+            self._visit_conditional(node)
+            return
         if isinstance(node, (IncludeNode, RenderNode)):
             self.result.partials.append((node.token.value, node.token.start_index))
         for expression in node.expressions():

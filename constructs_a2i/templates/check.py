@@ -4,12 +4,18 @@ A2I renders a worker task template with Liquid when a reviewer opens a task. A b
 template (a Liquid syntax error, a ``task.input.x`` the human loop's input never has) would
 only show up then, as a task that fails to render. :func:`find_problems` and
 :func:`check_template` find those problems ahead of time: they require a ``<crowd-form>``
-and at most :data:`~constructs_a2i.core.limits.TEMPLATE_MAX_LENGTH` characters, parse the
-template with a real Liquid engine (python-liquid 2.x), reject filters neither Liquid nor
-A2I knows and ``include``/``render`` tags, and, given a sample ``InputContent``, check that
-every ``task.input...`` path the template uses (in outputs, ``if``/``unless``/``case``
+(or an element that brings its own form, see :data:`SELF_CONTAINED_ELEMENTS`) and at most
+:data:`~constructs_a2i.core.limits.TEMPLATE_MAX_LENGTH` characters, parse the template with
+a real Liquid engine (python-liquid 2.x), reject filters neither Liquid nor A2I knows and
+``include``/``render`` tags, and, given a sample ``InputContent``, check that every
+``task.input...`` path the template uses (in outputs, ``if``/``unless``/``case``
 conditions, ``for`` loops, filter arguments and ``assign`` aliases) exists in the sample and
 that the template renders with it. Each problem carries its line and column.
+
+A path the sample lacks is an error, unless the template reads it only under a guard on
+that path or a prefix of it (``{% if task.input.hint %}{{ task.input.hint }}{% endif %}``,
+see :mod:`~constructs_a2i.templates.analyse`): such a path is optional, and its absence
+is a note, which fails nothing.
 """
 
 from __future__ import annotations
@@ -32,12 +38,32 @@ from constructs_a2i.templates.analyse import (
 )
 from constructs_a2i.templates.environment import A2I_FILTERS, a2i_environment
 from constructs_a2i.templates.locate import line_column, parse_template
-from constructs_a2i.templates.problems import TemplateError, TemplateProblem
+from constructs_a2i.templates.problems import NOTE, TemplateError, TemplateProblem
 from constructs_a2i.templates.render import render_template
 
-__all__ = ["check_template", "find_problems"]
+__all__ = ["SELF_CONTAINED_ELEMENTS", "check_template", "find_problems"]
 
+SELF_CONTAINED_ELEMENTS: Final = ("crowd-entity-annotation",)
+"""Crowd HTML Elements that bring their own form and Submit button, so a template built on
+one needs no ``<crowd-form>``.
+
+AWS's Crowd HTML Elements reference
+(https://docs.aws.amazon.com/sagemaker/latest/dg/sms-ui-template-reference.html) marks only
+``crowd-entity-annotation`` as a "Self-contained Widget" ("Do not use
+<crowd-entity-annotation> element with the <crowd-form> element. It contains its own form
+submission logic and Submit button"; its Element Hierarchy names no parent element). Every
+other element's page, including A2I's own ``crowd-textract-analyze-document`` and
+``crowd-rekognition-detect-moderation-labels``
+(https://docs.aws.amazon.com/sagemaker/latest/dg/crowd-elements-a2i-list.html), names
+``crowd-form`` as its parent element.
+"""
+
+_HTML_COMMENT: Final = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _CROWD_FORM: Final = re.compile(r"<crowd-form[\s>/]", re.IGNORECASE)
+_CROWD_FORM_END: Final = re.compile(r"</crowd-form\s*>", re.IGNORECASE)
+_SELF_CONTAINED: Final = re.compile(
+    r"<(" + "|".join(SELF_CONTAINED_ELEMENTS) + r")[\s>/]", re.IGNORECASE
+)
 
 
 def find_problems(
@@ -45,11 +71,14 @@ def find_problems(
 ) -> list[TemplateProblem]:
     """Everything wrong with worker task template ``source``, in template order.
 
-    Always checked: the size (1-128000 characters), a ``<crowd-form>`` element, the
-    Liquid syntax, filters (standard Liquid plus A2I's), no ``include``/``render``.
-    With ``sample_input`` (an example of the human loop's ``InputContent``), also:
-    every ``task.input...`` path the template uses exists in the sample, and the
-    template renders with it. An empty list means the template is fine.
+    Always checked: the size (1-128000 characters), a ``<crowd-form>`` element (or a
+    self-contained element such as ``crowd-entity-annotation``), the Liquid syntax,
+    filters (standard Liquid plus A2I's), no ``include``/``render``. With
+    ``sample_input`` (an example of the human loop's ``InputContent``), also: every
+    ``task.input...`` path the template uses exists in the sample (a path read only
+    under a guard on it is optional: a note if missing), and the template renders with
+    it. Each problem is an error or a note (:attr:`TemplateProblem.is_error`); a list
+    without errors means the template is fine.
     """
     problems: list[TemplateProblem] = []
     if not source:
@@ -61,13 +90,7 @@ def find_problems(
                 f"{TEMPLATE_MAX_LENGTH}"
             )
         )
-    if not _CROWD_FORM.search(source):
-        problems.append(
-            TemplateProblem(
-                "the template has no <crowd-form> element: put the task inside "
-                "<crowd-form>...</crowd-form> so that A2I can collect the workers' answers"
-            )
-        )
+    problems.extend(_form_problems(source))
     if sample_input is not None and not isinstance(sample_input, Mapping):
         problems.append(
             TemplateProblem(
@@ -81,7 +104,7 @@ def find_problems(
         return _dedupe([*problems, *err.problems])
     static = _static_problems(template, source, sample_input)
     problems.extend(static)
-    if sample_input is not None and not static:
+    if sample_input is not None and not any(problem.is_error for problem in static):
         try:
             render_template(source, sample_input)
         except TemplateError as err:
@@ -92,14 +115,50 @@ def find_problems(
 def check_template(
     source: str, sample_input: Mapping[str, Any] | None = None, *, name: str | None = None
 ) -> None:
-    """Raise :class:`~constructs_a2i.templates.problems.TemplateError` listing every problem
-    :func:`find_problems` finds.
+    """Raise :class:`~constructs_a2i.templates.problems.TemplateError` listing every error
+    :func:`find_problems` finds (notes fail nothing and are left out).
 
     ``name`` (a file name, say) labels the template in the error message.
     """
-    problems = find_problems(source, sample_input)
-    if problems:
-        raise TemplateError(problems, name=name)
+    errors = [problem for problem in find_problems(source, sample_input) if problem.is_error]
+    if errors:
+        raise TemplateError(errors, name=name)
+
+
+def _form_problems(source: str) -> list[TemplateProblem]:
+    """A template needs a ``<crowd-form>`` or a self-contained element, not both nested.
+
+    HTML comments are left out (a form commented out is no form).
+    """
+    html = _HTML_COMMENT.sub(lambda match: re.sub(r"[^\n]", " ", match.group()), source)
+    forms = [match.start() for match in _CROWD_FORM.finditer(html)]
+    widgets = list(_SELF_CONTAINED.finditer(html))
+    if not forms and not widgets:
+        return [
+            TemplateProblem(
+                "the template has no <crowd-form> element: put the task inside "
+                "<crowd-form>...</crowd-form> so that A2I can collect the workers' answers "
+                f"(only {', '.join(f'<{name}>' for name in SELF_CONTAINED_ELEMENTS)}, which "
+                "has its own form and Submit button, goes without one)"
+            )
+        ]
+    ends = [match.start() for match in _CROWD_FORM_END.finditer(html)]
+    problems = []
+    for widget in widgets:
+        opened = sum(index < widget.start() for index in forms)
+        closed = sum(index < widget.start() for index in ends)
+        if opened > closed:
+            line, column = line_column(source, widget.start())
+            problems.append(
+                TemplateProblem(
+                    f"<{widget.group(1).lower()}> has its own form and Submit button: AWS's "
+                    "Crowd HTML Elements reference says not to use it inside <crowd-form>",
+                    line,
+                    column,
+                    severity=NOTE,
+                )
+            )
+    return problems
 
 
 def _static_problems(
@@ -138,8 +197,14 @@ def _static_problems(
 def _check_uses(
     uses: Sequence[PathUse], sample_input: Mapping[str, Any], source: str
 ) -> list[TemplateProblem]:
-    """A problem for each path that is not ``task.input...`` or that the sample lacks."""
+    """A problem for each path that is not ``task.input...`` or that the sample lacks.
+
+    A missing path read anywhere without a guard is an error at each such read; one read
+    only under guards is optional: one note, at its first read.
+    """
     problems: list[TemplateProblem] = []
+    optional: dict[str, TemplateProblem] = {}
+    required: set[str] = set()
     for use in uses:
         line, column = line_column(source, use.index)
         head = use.segments[0]
@@ -170,14 +235,24 @@ def _check_uses(
             continue
         missing, why = failure
         alias = "" if use.written.startswith("task.") else f" ({use.written})"
-        problems.append(
-            TemplateProblem(
-                f"{missing}{alias} is not in the sample input ({why})",
+        if not use.guarded:
+            required.add(missing)
+            problems.append(
+                TemplateProblem(
+                    f"{missing}{alias} is not in the sample input ({why})", line, column, missing
+                )
+            )
+        elif missing not in optional:
+            optional[missing] = TemplateProblem(
+                f"{missing}{alias} is not in the sample input ({why}): optional, since the "
+                "template reads it only after testing it; add it to the sample to check "
+                "that branch too",
                 line,
                 column,
                 missing,
+                severity=NOTE,
             )
-        )
+    problems.extend(note for path, note in optional.items() if path not in required)
     return problems
 
 

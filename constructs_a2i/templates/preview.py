@@ -173,8 +173,13 @@ _SCRIPT = r"""
       prepend(el, make("div", {"class": "a2i-standin-heading"},
         "<" + tag + ">" + (el.getAttribute("header") ? ": " + el.getAttribute("header") : "")));
       if (el.hasAttribute("src")) { el.appendChild(figure(el)); }
+      if (tag === "crowd-entity-annotation" && el.hasAttribute("text")) {
+        el.insertBefore(make("p", {"class": "a2i-standin-text"}, el.getAttribute("text")),
+          el.firstChild.nextSibling);
+      }
     });
-    document.querySelectorAll("crowd-form").forEach(function (el) {
+    // crowd-entity-annotation has its own form and Submit button (no crowd-form around it).
+    document.querySelectorAll("crowd-form, crowd-entity-annotation").forEach(function (el) {
       el.appendChild(make("button", {type: "button", disabled: "", "class": "a2i-standin-submit"},
         "Submit (disabled in the preview)"));
     });

@@ -269,7 +269,9 @@ class TaskTemplate:
     def problems(self) -> list[TemplateProblem]:
         """Everything A2I would reject or fail to render, checked with the sample input.
 
-        Empty when the template is fine, and for a template whose content is a CDK token.
+        Errors, and notes that fail nothing (an optional ``task.input`` path the sample
+        lacks): see :attr:`TemplateProblem.is_error`. Empty when the template is fine,
+        and for a template whose content is a CDK token.
         """
         if _is_unresolved_token(self._content):
             return []
@@ -278,10 +280,10 @@ class TaskTemplate:
         return find_problems(self._content, self._sample_input)
 
     def check(self, *, construct_path: str | None = None) -> None:
-        """Raise :class:`TaskTemplateError` if :meth:`problems` finds any."""
-        problems = self.problems()
-        if problems:
-            raise TaskTemplateError(problems, name=self._origin, construct_path=construct_path)
+        """Raise :class:`TaskTemplateError` if :meth:`problems` finds any error (notes pass)."""
+        errors = [problem for problem in self.problems() if problem.is_error]
+        if errors:
+            raise TaskTemplateError(errors, name=self._origin, construct_path=construct_path)
 
     def render(self, sample_input: Mapping[str, Any] | None = None) -> str:
         """The template rendered the way A2I does, with ``sample_input`` (default: the sample).

@@ -67,6 +67,9 @@ def test_a_crowd_form_is_required() -> None:
     problem = only(find_problems("<p>{{ task.input.text }}</p>", {"text": "hi"}))
     assert "no <crowd-form> element" in problem.message
     assert find_problems('<CROWD-FORM id="f"></CROWD-FORM>') == []
+    # A form only named in an HTML comment is no form.
+    commented = "<!-- <crowd-form> comes later -->\n<p>{{ task.input.text }}</p>"
+    assert "no <crowd-form> element" in only(find_problems(commented)).message
 
 
 def test_size_is_limited_to_128000_characters() -> None:
@@ -140,7 +143,7 @@ def test_check_template_raises_with_every_problem() -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        "{% if task.input.flag %}x{% endif %}",
+        "{% if task.input.flag > 1 %}x{% endif %}",
         "{% unless task.input.flag == true %}x{% endunless %}",
         "{% case task.input.flag %}{% when 1 %}x{% endcase %}",
         "{{ 'a' | append: task.input.flag }}",
@@ -153,6 +156,7 @@ def test_check_template_raises_with_every_problem() -> None:
 def test_paths_in_conditions_filters_and_tags_are_checked(body: str) -> None:
     problem = only(find_problems(form(body), {"other": 1}))
     assert problem.path == "task.input.flag", problem
+    assert problem.is_error
     assert problem.line is not None and problem.line >= 2
     assert find_problems(form(body), {"other": 1, "flag": 2}) == []
 

@@ -25,6 +25,7 @@ from constructs_a2i.cli.preview_server import PreviewServer
 from constructs_a2i.templates.builtins import BUILTIN_TEMPLATES
 from constructs_a2i.templates.environment import PREVIEW_SIGNATURE
 from constructs_a2i.templates.preview import PREVIEW_READY_ATTRIBUTE, render_preview
+from tests.templates.test_aws_material import aws_input, template
 
 CHROMIUM = Path(os.environ.get("A2I_CHROMIUM", "/usr/bin/chromium"))
 """The system Chromium (Debian's package); never a browser Playwright downloads."""
@@ -189,3 +190,36 @@ def test_served_preview_reloads_after_the_template_is_saved(browser: Any, tmp_pa
     finally:
         page.close()
         server.stop()
+
+
+def test_aws_samples_preview_as_the_elements_read_them(browser: Any, tmp_path: Path) -> None:
+    # AWS's templates (tests/fixtures/templates, see tests/fixtures/README.md): the
+    # Textract one's attributes are JSON in the DOM, as crowd-textract-analyze-document
+    # reads them (https://docs.aws.amazon.com/sagemaker/latest/dg/crowd-elements-a2i-list.html);
+    # crowd-entity-annotation, which brings its own form, gets a Submit button of its own
+    # (https://docs.aws.amazon.com/sagemaker/latest/dg/sms-ui-template-crowd-entity-annotation.html).
+    textract = aws_input("a2i-textract-input.json")
+    entities = aws_input("entity-annotation-input.json")
+    for name, sample in (
+        ("textract-analyze-document.html", textract),
+        ("named-entity-recognition.liquid.html", entities),
+    ):
+        source = template(name)
+        out = tmp_path / f"{name}.preview.html"
+        out.write_text(render_preview(source, sample, template_name=name), encoding="utf-8")
+        page = open_preview(browser, out.resolve().as_uri())
+        try:
+            assert page.get_by_role("button", name="Submit (disabled in the preview)").count() == 1
+            if name.startswith("textract"):
+                element = "crowd-textract-analyze-document"
+                blocks = page.eval_on_selector(
+                    element, "el => JSON.parse(el.getAttribute('initial-value'))"
+                )
+                keys = page.eval_on_selector(element, "el => JSON.parse(el.getAttribute('keys'))")
+                assert blocks == textract["selectedAiServiceResponse"]["blocks"]
+                assert keys == textract["humanLoopContext"]["importantFormKeys"]
+            else:
+                text = page.inner_text("crowd-entity-annotation .a2i-standin-text")
+                assert text == entities["taskObject"]
+        finally:
+            page.close()
