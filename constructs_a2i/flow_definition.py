@@ -80,17 +80,20 @@ DEFAULT_OUTPUT_PREFIX = "a2i-output"
 # The handler appends "-" and an 8-character per-deployment suffix to generated names.
 _NAME_PREFIX_MAX_LENGTH = NAME_MAX_LENGTH - 9
 _DEFAULT_TIME_LIMIT = Duration.hours(1)
-# What A2I needs on a customer managed key (kms:ReEncrypt* and kms:GenerateDataKey*
-# spelled out, so no wildcard action is granted).
-_KMS_ACTIONS = [
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:DescribeKey",
-]
+# What the flow role needs on the output key. A2I writes output.json with S3 server-side
+# encryption (FlowDefinitionOutputConfig.KmsKeyId is "the KMS key ID for server-side
+# encryption"), so S3 calls KMS with the role's credentials: kms:GenerateDataKey for a
+# PutObject, and kms:Decrypt as well for a multipart upload (Amazon S3 User Guide, "Using
+# server-side encryption with AWS KMS keys (SSE-KMS)" and "Multipart upload API and
+# permissions"). The A2I guide ("Permissions and Security in Amazon Augmented AI", section
+# "Using Amazon A2I with AWS KMS Encrypted Buckets") shows a key policy "similar to" what is
+# needed that also lists kms:Encrypt, kms:ReEncrypt*, kms:GenerateDataKey* and
+# kms:DescribeKey; nothing there says A2I calls them, so they are not granted. This is
+# inferred from the docs, not verified against the service: see the README's "Secure
+# defaults".
+_KMS_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"]
+# Where the output bucket's server access logs land in the access-log bucket.
+_ACCESS_LOG_PREFIX = "output-bucket/"
 
 
 @runtime_checkable
@@ -369,6 +372,12 @@ class FlowDefinition(FlowDefinitionBase):
         )
         self._output_bucket = output_bucket or self._make_output_bucket(self._encryption_key)
         self._output_prefix = output_prefix.strip("/")
+        # The trust policy has no aws:SourceAccount/aws:SourceArn condition: SageMaker's
+        # "Cross-service confused deputy prevention" page documents those keys for training,
+        # processing, batch transform, inference, pipelines, Studio and others, not for A2I
+        # flow definitions, and the A2I guide's trust policy has no condition. A condition on
+        # a key SageMaker does not send would stop it assuming the role. Pass your own `role`
+        # to add them once verified in your account.
         self._role = role or iam.Role(
             self,
             "Role",
@@ -474,8 +483,8 @@ class FlowDefinition(FlowDefinitionBase):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             versioned=True,
-            # Object ownership is left to the CDK: it depends on whether the app's
-            # feature flags deliver access logs by bucket policy or by ACL.
+            # ACLs off: S3 delivers the logs under the bucket policy _deliver_access_logs adds.
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             removal_policy=RemovalPolicy.RETAIN,
             lifecycle_rules=[
                 s3.LifecycleRule(
@@ -491,7 +500,7 @@ class FlowDefinition(FlowDefinitionBase):
             "This is the output bucket's server access log bucket; logging its own "
             "access would recurse.",
         )
-        return s3.Bucket(
+        output = s3.Bucket(
             self,
             "OutputBucket",
             encryption=s3.BucketEncryption.KMS,
@@ -501,8 +510,6 @@ class FlowDefinition(FlowDefinitionBase):
             enforce_ssl=True,
             versioned=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="output-bucket/",
             removal_policy=RemovalPolicy.RETAIN,
             lifecycle_rules=[
                 s3.LifecycleRule(
@@ -512,6 +519,8 @@ class FlowDefinition(FlowDefinitionBase):
                 )
             ],
         )
+        _deliver_access_logs(output, access_logs, _ACCESS_LOG_PREFIX)
+        return output
 
     @property
     def tags(self) -> TagManager:
@@ -576,10 +585,38 @@ class FlowDefinition(FlowDefinitionBase):
             )
 
     def grant_read_results(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` to list and read (and decrypt) the ``output.json`` files."""
-        grant = self._output_bucket.grant_read(grantee, f"{self._output_prefix}/*")
-        self._encryption_key.grant_decrypt(grantee)
-        return grant
+        """Allow ``grantee`` to list and read (and decrypt) the ``output.json`` files.
+
+        Grants ``s3:GetObject`` on ``<bucket>/<prefix>/*``, ``s3:ListBucket`` on the bucket
+        only for listings under ``<prefix>/`` (``s3:prefix``), and ``kms:Decrypt`` on the key
+        only through S3 in the bucket's Region (``kms:ViaService``). With the bucket key on,
+        S3 decrypts with the bucket's ARN as encryption context, so the key is not limited
+        per object.
+        """
+        bucket, prefix = self._output_bucket, self._output_prefix
+        read = iam.Grant.add_to_principal_or_resource(
+            grantee=grantee,
+            actions=["s3:GetObject"],
+            resource_arns=[bucket.arn_for_objects(f"{prefix}/*")],
+            resource=bucket,
+        )
+        listing = iam.Grant.add_to_principal_or_resource(
+            grantee=grantee,
+            actions=["s3:ListBucket"],
+            resource_arns=[bucket.bucket_arn],
+            resource=bucket,
+            conditions={"StringLike": {"s3:prefix": [f"{prefix}/*"]}},
+        )
+        decrypt = iam.Grant.add_to_principal_or_resource(
+            grantee=grantee,
+            actions=["kms:Decrypt"],
+            resource_arns=[self._encryption_key.key_arn],
+            resource=self._encryption_key,
+            conditions={
+                "StringEquals": {"kms:ViaService": f"s3.{bucket.env.region}.amazonaws.com"}
+            },
+        )
+        return read.combine(listing).combine(decrypt)
 
     @classmethod
     def from_flow_definition_arn(
@@ -624,6 +661,36 @@ class _ImportedFlowDefinition(FlowDefinitionBase):
     @property
     def flow_definition_name(self) -> str:
         return self._name
+
+
+def _deliver_access_logs(source: s3.Bucket, target: s3.Bucket, prefix: str) -> None:
+    """Send ``source``'s server access logs to ``target`` under a bucket policy, not an ACL.
+
+    Amazon S3 User Guide, "Enabling Amazon S3 server access logging", "Permissions for log
+    delivery": a target bucket with Object Ownership ``BucketOwnerEnforced`` (ACLs off) lets
+    the logging service principal ``logging.s3.amazonaws.com`` ``s3:PutObject`` under the log
+    prefix by bucket policy, limited to the source bucket with ``aws:SourceArn`` and
+    ``aws:SourceAccount``. aws-cdk-lib writes that statement for ``server_access_logs_bucket``
+    only under the feature flag ``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`` and
+    otherwise grants the log-delivery group an ACL, so the statement and the bucket's
+    ``LoggingConfiguration`` are written here: the same template whatever the app's flags.
+    """
+    target.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+            actions=["s3:PutObject"],
+            resources=[target.arn_for_objects(f"{prefix}*")],
+            conditions={
+                "ArnLike": {"aws:SourceArn": source.bucket_arn},
+                "StringEquals": {"aws:SourceAccount": Stack.of(source).account},
+            },
+        )
+    )
+    cfn_bucket = source.node.default_child
+    assert isinstance(cfn_bucket, s3.CfnBucket)
+    cfn_bucket.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+        destination_bucket_name=target.bucket_name, log_file_prefix=prefix
+    )
 
 
 def _handler_removal_policy(policy: RemovalPolicy) -> str:

@@ -56,8 +56,8 @@ class InputBucket:
             ``allowed_origins=()`` to skip it here.
         :param flow: the flow definition (anything with a ``role``) whose workers view
             the objects; its role may ``s3:GetObject`` under ``prefix`` (and
-            ``kms:Decrypt`` when the bucket has a KMS key). The cdk-nag finding for the
-            object wildcard is acknowledged on the role.
+            ``kms:Decrypt`` through S3 when the bucket has a KMS key). The cdk-nag finding
+            for the object wildcard is acknowledged on the role.
         :param prefix: the key prefix of the objects workers view, such as
             ``"incoming/"``. Default: the whole bucket.
         :param allowed_origins: the origins allowed to ``GET`` objects. Default: any
@@ -91,7 +91,20 @@ class InputBucket:
             resource_arns=[bucket.arn_for_objects(pattern)],
         )
         if bucket.encryption_key is not None:
-            grant = grant.combine(bucket.encryption_key.grant_decrypt(role))
+            # Workers' browsers fetch the objects with URLs presigned with the role's
+            # credentials, so S3 decrypts on the role's behalf: kms:Decrypt only through S3
+            # in the bucket's Region (kms:ViaService), never by calling KMS directly.
+            grant = grant.combine(
+                iam.Grant.add_to_principal_or_resource(
+                    grantee=role,
+                    actions=["kms:Decrypt"],
+                    resource_arns=[bucket.encryption_key.key_arn],
+                    resource=bucket.encryption_key,
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"s3.{bucket.env.region}.amazonaws.com"}
+                    },
+                )
+            )
         finding = _objects_finding(bucket, pattern)
         if finding is not None:
             acknowledge(

@@ -195,9 +195,55 @@ class TestSecureDefaults:
         ]
         assert len(denied) == 2  # the output bucket and its access-log bucket
 
+    def test_access_logs_are_delivered_by_bucket_policy_not_acl(self) -> None:
+        # Whatever the app's feature flag says, the log bucket has ACLs disabled and lets the
+        # S3 logging service write only the output bucket's logs under the log prefix.
+        for flag in (None, False, True):
+            context = (
+                {} if flag is None else {"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": flag}
+            )
+            stack = Stack(App(context=context), "TestStack", env=Environment(**TEST_ENV))
+            make_flow(stack)
+            template = Template.from_stack(stack).to_json()
+            logs_id = _logical_id(template, "AWS::S3::Bucket", "FlowAccessLogs")
+            output_id = _logical_id(template, "AWS::S3::Bucket", "FlowOutputBucket")
+            for bucket in resources(template, "AWS::S3::Bucket").values():
+                assert "AccessControl" not in bucket["Properties"], flag
+                assert bucket["Properties"]["OwnershipControls"] == {
+                    "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]
+                }, flag
+            output = template["Resources"][output_id]["Properties"]
+            assert output["LoggingConfiguration"] == {
+                "DestinationBucketName": {"Ref": logs_id},
+                "LogFilePrefix": "output-bucket/",
+            }
+            policy = next(
+                p["Properties"]
+                for p in resources(template, "AWS::S3::BucketPolicy").values()
+                if p["Properties"]["Bucket"] == {"Ref": logs_id}
+            )
+            allows = [st for st in policy["PolicyDocument"]["Statement"] if st["Effect"] == "Allow"]
+            assert allows == [
+                {
+                    "Action": "s3:PutObject",
+                    "Condition": {
+                        "ArnLike": {"aws:SourceArn": {"Fn::GetAtt": [output_id, "Arn"]}},
+                        "StringEquals": {"aws:SourceAccount": TEST_ENV["account"]},
+                    },
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logging.s3.amazonaws.com"},
+                    "Resource": {
+                        "Fn::Join": ["", [{"Fn::GetAtt": [logs_id, "Arn"]}, "/output-bucket/*"]]
+                    },
+                }
+            ], flag
+
     def test_role_is_for_sagemaker_only(
         self, default_flow: tuple[FlowDefinition, dict[str, Any]]
     ) -> None:
+        # No aws:SourceAccount/aws:SourceArn condition: AWS documents neither for A2I's use of
+        # the role (see the comment in FlowDefinition), and a condition on a key SageMaker
+        # does not send would lock it out.
         _, template = default_flow
         role = template["Resources"][_logical_id(template, "AWS::IAM::Role", "FlowRole")]
         trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
@@ -224,17 +270,14 @@ class TestSecureDefaults:
         assert put["Resource"] == {
             "Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/a2i-output/*"]]
         }
-        kms_st = next(st for st in sts if "kms:Encrypt" in as_list(st["Action"]))
-        assert set(kms_st["Action"]) == {
-            "kms:Encrypt",
-            "kms:Decrypt",
-            "kms:ReEncryptFrom",
-            "kms:ReEncryptTo",
-            "kms:GenerateDataKey",
-            "kms:GenerateDataKeyWithoutPlaintext",
-            "kms:DescribeKey",
-        }
-        assert kms_st["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        kms_sts = [st for st in sts if any(a.startswith("kms:") for a in as_list(st["Action"]))]
+        # What S3 needs to write SSE-KMS objects for A2I: a data key per PutObject, and
+        # Decrypt for a multipart upload. No Encrypt, ReEncrypt*, DescribeKey or
+        # GenerateDataKeyWithoutPlaintext.
+        assert len(kms_sts) == 1
+        assert sorted(as_list(kms_sts[0]["Action"])) == ["kms:Decrypt", "kms:GenerateDataKey"]
+        assert kms_sts[0]["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        assert len(sts) == 2  # s3:PutObject and the KMS statement: nothing else
         for st in sts:
             assert st["Resource"] != "*"
             assert not any(a.endswith("*") for a in as_list(st["Action"]))
@@ -421,32 +464,6 @@ class TestGrants:
                                 "Effect": "Allow",
                                 "Resource": {"Fn::GetAtt": [cr_id, "FlowDefinitionArn"]},
                             },
-                            Match.object_like(
-                                {
-                                    "Action": Match.array_with(["s3:GetObject*"]),
-                                    "Resource": Match.array_with(
-                                        [
-                                            {
-                                                "Fn::Join": [
-                                                    "",
-                                                    [
-                                                        {
-                                                            "Fn::GetAtt": [
-                                                                Match.string_like_regexp(
-                                                                    "FlowOutputBucket"
-                                                                ),
-                                                                "Arn",
-                                                            ]
-                                                        },
-                                                        "/a2i-output/*",
-                                                    ],
-                                                ]
-                                            }
-                                        ]
-                                    ),
-                                }
-                            ),
-                            Match.object_like({"Action": "kms:Decrypt"}),
                             {
                                 "Action": "sagemaker:ListHumanLoops",
                                 "Effect": "Allow",
@@ -466,6 +483,68 @@ class TestGrants:
                 },
             },
         )
+
+    def test_read_results_is_scoped_to_the_prefix_and_decrypts_once_through_s3(self) -> None:
+        stack = new_stack()
+        flow = make_flow(stack, output_prefix="reviews/")
+        reader = iam.Role(stack, "Reader", assumed_by=iam.AccountRootPrincipal())
+        flow.grant_read_results(reader)
+        template = Template.from_stack(stack).to_json()
+        bucket_id = _logical_id(template, "AWS::S3::Bucket", "FlowOutputBucket")
+        key_id = _logical_id(template, "AWS::KMS::Key")
+        policy = only_matching(template, "AWS::IAM::Policy", "ReaderDefaultPolicy")
+        assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+            {
+                "Action": "s3:GetObject",
+                "Effect": "Allow",
+                "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/reviews/*"]]},
+            },
+            {
+                "Action": "s3:ListBucket",
+                "Condition": {"StringLike": {"s3:prefix": ["reviews/*"]}},
+                "Effect": "Allow",
+                "Resource": {"Fn::GetAtt": [bucket_id, "Arn"]},
+            },
+            {
+                "Action": "kms:Decrypt",
+                "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+                "Effect": "Allow",
+                "Resource": {"Fn::GetAtt": [key_id, "Arn"]},
+            },
+        ]
+        # Nothing reaches the bucket or key policies for a reader in the same account.
+        assert "Reader" not in json.dumps(resources(template, "AWS::S3::BucketPolicy"))
+        key_policy = json.dumps(only(template, "AWS::KMS::Key")["Properties"]["KeyPolicy"])
+        assert "Reader" not in key_policy
+
+    def test_read_results_of_an_imported_bucket_and_key(self) -> None:
+        stack = new_stack()
+        key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        flow = make_flow(
+            stack,
+            output_bucket=s3.Bucket.from_bucket_name(stack, "Bucket", "my-results"),
+            encryption_key=kms.Key.from_key_arn(stack, "Key", key_arn),
+        )
+        reader = iam.Role(stack, "Reader", assumed_by=iam.AccountRootPrincipal())
+        flow.grant_read_results(reader)
+        template = Template.from_stack(stack).to_json()
+        sts = only_matching(template, "AWS::IAM::Policy", "ReaderDefaultPolicy")["Properties"][
+            "PolicyDocument"
+        ]["Statement"]
+        bucket_arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::my-results"]]}
+        assert [(st["Action"], st["Resource"]) for st in sts] == [
+            (
+                "s3:GetObject",
+                {
+                    "Fn::Join": [
+                        "",
+                        ["arn:", {"Ref": "AWS::Partition"}, ":s3:::my-results/a2i-output/*"],
+                    ]
+                },
+            ),
+            ("s3:ListBucket", bucket_arn),
+            ("kms:Decrypt", key_arn),
+        ]
 
     def test_imported_flow_definition_grants_on_its_arn(self) -> None:
         stack = new_stack()
@@ -488,6 +567,11 @@ class TestGrants:
         }
         st = statements(Template.from_stack(stack).to_json())
         assert {"Action": "sagemaker:StartHumanLoop", "Effect": "Allow", "Resource": arn} in st
+
+
+def only_matching(template: dict[str, Any], type_: str, contains: str) -> dict[str, Any]:
+    resource: dict[str, Any] = template["Resources"][_logical_id(template, type_, contains)]
+    return resource
 
 
 def _logical_id(template: dict[str, Any], type_: str, contains: str = "") -> str:

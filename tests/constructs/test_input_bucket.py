@@ -105,7 +105,15 @@ class TestPrepare:
             } in resources
         assert len(gets) == 2
         decrypt = [s for s in statements if s["Action"] == "kms:Decrypt"]
-        assert decrypt and all(s["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]} for s in decrypt)
+        # Once however often the bucket is prepared, and only through S3 (presigned URLs).
+        assert decrypt == [
+            {
+                "Action": "kms:Decrypt",
+                "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+                "Effect": "Allow",
+                "Resource": {"Fn::GetAtt": [key_id, "Arn"]},
+            }
+        ]
         # no List or GetBucket wildcards
         assert not [s for s in statements if "s3:List*" in str(s["Action"])]
 
