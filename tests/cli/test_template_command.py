@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -18,7 +20,7 @@ from constructs_a2i.cli.main import app
 from constructs_a2i.cli.preview_server import VERSION_PATH, PreviewServer
 from constructs_a2i.templates.builtins import BUILTIN_TEMPLATES
 from constructs_a2i.templates.environment import PREVIEW_SIGNATURE
-from tests.conftest import ROOT
+from tests.conftest import FIXTURES, ROOT
 
 runner = CliRunner()
 
@@ -73,7 +75,7 @@ def test_check_fails_listing_file_line_column_and_path(files: tuple[Path, Path])
         "(task.input has only image, tags, text)",
         f"{template}:5:44: error: task.input.tags[1].name (tag.name) is not in the sample "
         "input (task.input.tags[1] has only label)",
-        f"{template}: 2 problems found",
+        "2 errors in 1 of 1 template",
     ]
 
 
@@ -111,7 +113,7 @@ def test_check_rejects_bad_samples(files: tuple[Path, Path], content: str, messa
 def test_check_missing_files(tmp_path: Path) -> None:
     result = runner.invoke(app, ["template", "check", str(tmp_path / "nope.html")])
     assert result.exit_code == 1
-    assert "nope.html: no such template file" in result.stderr
+    assert "nope.html: error: no such template file" in result.stderr
     template = tmp_path / "t.html"
     template.write_text("<crowd-form></crowd-form>")
     result = runner.invoke(
@@ -131,7 +133,121 @@ def test_check_builtin_templates(name: str) -> None:
 def test_unknown_builtin() -> None:
     result = runner.invoke(app, ["template", "check", "builtin:nope"])
     assert result.exit_code == 1
-    assert "builtin:nope: no such built-in template; choose one of builtin:" in result.stderr
+    assert "builtin:nope: error: no such built-in template; choose one of builtin:" in result.stderr
+
+
+# ---------------------------------------------------------------- check, in CI
+
+AWS_TEMPLATES = FIXTURES / "templates"  # AWS's samples: see tests/fixtures/README.md
+PROBLEM_LINE = re.compile(r"^(?P<file>[^:]+(?::\d+(?::\d+)?)?): (?P<severity>error|note): .+$")
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A templates folder: AWS's samples in aws/, one broken template, a preview page."""
+    folder = tmp_path / "templates"
+    (folder / "aws").mkdir(parents=True)
+    for source in sorted(AWS_TEMPLATES.iterdir()):
+        shutil.copy(source, folder / "aws" / source.name)
+    (folder / "broken.liquid").write_text(
+        "<crowd-form>\n  {% for x in task.input.xs %}\n</crowd-form>\n", encoding="utf-8"
+    )
+    (folder / "review.preview.html").write_text("<p>written by a2i template preview</p>")
+    (folder / "notes.txt").write_text("not a template")
+    return folder
+
+
+def test_check_takes_directories_with_one_line_per_problem(tree: Path) -> None:
+    # AWS's five samples (crowd-entity-annotation ones without a crowd-form) pass; the
+    # broken one fails the run; preview pages and other files are left out.
+    result = runner.invoke(app, ["template", "check", str(tree)])
+    assert result.exit_code == 1
+    names = sorted(p.name for p in AWS_TEMPLATES.iterdir())
+    assert result.stdout.splitlines() == [
+        f"{tree / 'aws' / name}: OK (syntax only: give --input sample.json to check the "
+        "task.input paths too)"
+        for name in names
+    ]
+    *problems, summary = result.stderr.splitlines()
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{tree / 'broken.liquid'}:2:3: error: {{% for %}} is never")
+    assert all(PROBLEM_LINE.match(line) for line in problems)
+    assert summary == f"1 error in 1 of {len(names) + 1} templates"
+
+
+def test_check_takes_files_and_globs_and_passes_without_errors(tree: Path) -> None:
+    pattern = str(tree / "**" / "*.html")  # quoted: the command expands it
+    single = str(tree / "aws" / "key-phrase-extraction.html")
+    result = runner.invoke(app, ["template", "check", pattern, single])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 6 and lines[-1] == "5 templates OK"  # key-phrase counted once
+    assert result.stderr == ""
+
+
+def test_notes_are_reported_but_do_not_fail(tree: Path, tmp_path: Path) -> None:
+    # AWS's Textract input (a2i-output-data) without humanLoopContext, and a template that
+    # reads it only under {% if %}: a note, exit status 0.
+    sample = tmp_path / "textract.json"
+    content = json.loads((FIXTURES / "a2i-textract-input.json").read_text(encoding="utf-8"))
+    del content["humanLoopContext"]
+    sample.write_text(json.dumps(content), encoding="utf-8")
+    template = tree / "aws" / "textract-analyze-document.html"
+    source = template.read_text(encoding="utf-8")
+    guarded = 'keys="{{ task.input.humanLoopContext.importantFormKeys }}"'
+    template.write_text(
+        source.replace(guarded, f"{{% if task.input.humanLoopContext %}}{guarded}{{% endif %}}")
+    )
+    result = runner.invoke(app, ["template", "check", str(template), "-i", str(sample)])
+    assert result.exit_code == 0, result.output
+    (note,) = result.stderr.splitlines()
+    assert PROBLEM_LINE.match(note)
+    assert note.startswith(f"{template}:13:11: note: task.input.humanLoopContext is not in")
+    assert result.stdout.startswith(f"{template}: OK, 1 note (task.input paths checked")
+    template.write_text(source)  # read without the guard: an error
+    result = runner.invoke(app, ["template", "check", str(template), "-i", str(sample)])
+    assert result.exit_code == 1
+    assert ": error: task.input.humanLoopContext is not in the sample" in result.stderr
+
+
+def test_check_reports_arguments_that_name_no_template(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "ok.html").write_text("<crowd-form></crowd-form>")
+    result = runner.invoke(
+        app,
+        [
+            "template",
+            "check",
+            str(tmp_path / "empty"),
+            str(tmp_path / "*.liquid"),
+            str(tmp_path / "ok.html"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"{tmp_path / 'ok.html'}: OK")
+    assert result.stderr.splitlines() == [
+        f"{tmp_path / 'empty'}: error: no *.html or *.liquid file in this directory",
+        f"{tmp_path / '*.liquid'}: error: no file matches this pattern",
+        "2 errors in 2 of 3 templates",
+    ]
+
+
+def test_check_help_loads_no_template_engine_or_web_server() -> None:
+    # Start-up is what a CI job pays per run: the command line is parsed without
+    # python-liquid, the preview page or its web server.
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from constructs_a2i.cli.main import app\n"
+        "result = CliRunner().invoke(app, ['template', 'check', '--help'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "heavy = ['liquid', 'http.server', 'constructs_a2i.templates.preview']\n"
+        "print([name for name in heavy if name in sys.modules])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
 
 
 def test_help_lists_the_commands() -> None:
