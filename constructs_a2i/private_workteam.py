@@ -19,8 +19,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
-from aws_cdk import Aws, CfnOutput, Duration, Fn, RemovalPolicy, Resource, Token
+import jsii
+from aws_cdk import (
+    Aws,
+    CfnOutput,
+    Duration,
+    Fn,
+    IAnyProducer,
+    IResolveContext,
+    Lazy,
+    RemovalPolicy,
+    Resource,
+    Token,
+)
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -59,7 +72,8 @@ WORKER_PORTAL_OAUTH_SCOPES = ("email", "openid", "profile")
 # The app client must name the worker portal's URLs, which exist only once the
 # workforce does; until the client is updated it names this harmless placeholder.
 _PLACEHOLDER_URL = "https://localhost"
-_EXPLICIT_AUTH_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+# The app client's properties UpdateUserPoolClient does not take.
+_NOT_UPDATABLE = frozenset({"GenerateSecret"})
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _RESERVED_IN_DOMAIN = ("aws", "amazon", "cognito")
 _INVITATION_SUBJECT = "You are invited to review tasks with Amazon Augmented AI"
@@ -201,7 +215,7 @@ class PrivateWorkteam(Resource):
             )
             self._worker_portal_url = f"https://{self._workforce.attr_sub_domain}"
             if self._owns_client:
-                self._point_client_at_portal(client_name)
+                self._point_client_at_portal()
             CfnOutput(
                 self,
                 "WorkerPortalUrl",
@@ -329,28 +343,39 @@ class PrivateWorkteam(Resource):
             workforce.node.add_dependency(self._user_pool_domain)
         return workforce
 
-    def _point_client_at_portal(self, client_name: str) -> None:
-        """Name the worker portal's URLs in the app client once the workforce exists.
+    def _point_client_at_portal(self) -> None:
+        """Name the worker portal's URLs in the app client, after the workforce exists.
 
-        ``UpdateUserPoolClient`` resets every setting it is not given, so the call
-        repeats the client's settings; they come from the same constants as the client.
+        CloudFormation cannot: the portal's address is only known once the workforce
+        exists, and the workforce needs the client first. So a custom resource calls
+        ``UpdateUserPoolClient`` after the workforce is created. That leaves a gap: any later
+        update of the ``AWS::Cognito::UserPoolClient`` makes CloudFormation write the
+        template's placeholder URLs back, and sign-in at the portal breaks.
+
+        Closing it: the call's parameters are the client's own synthesized properties (read
+        at synth, after every change to the client) with the portal's URLs in place of the
+        placeholders. Whatever changes in the client's properties changes the custom
+        resource's ``Update`` property too, so CloudFormation runs the call again in the
+        same deployment, after the client (the custom resource depends on it). It also
+        means the call repeats every setting the client has (``UpdateUserPoolClient``
+        resets those it is not given). Changes made with ``add_property_override`` on the
+        client are not seen (aws-cdk-lib keeps them out of reach): set the client's L1
+        attributes instead.
         """
         assert self._workforce is not None
+        client = self._user_pool_client.node.default_child
+        assert isinstance(client, cognito.CfnUserPoolClient)
         portal = self._worker_portal_url
-        parameters = {
-            "UserPoolId": self._user_pool.user_pool_id,
-            "ClientId": self._user_pool_client.user_pool_client_id,
-            "ClientName": client_name,
-            "ExplicitAuthFlows": list(_EXPLICIT_AUTH_FLOWS),
-            "SupportedIdentityProviders": ["COGNITO"],
-            "AllowedOAuthFlows": list(WORKER_PORTAL_OAUTH_FLOWS),
-            "AllowedOAuthScopes": list(WORKER_PORTAL_OAUTH_SCOPES),
-            "AllowedOAuthFlowsUserPoolClient": True,
-            "CallbackURLs": [portal, f"{portal}/oauth2/idpresponse"],
-            "LogoutURLs": [f"{portal}/logout"],
-            "PreventUserExistenceErrors": "ENABLED",
-            "EnableTokenRevocation": True,
-        }
+        parameters = Lazy.uncached_any(
+            _PortalClientSettings(
+                client,
+                {
+                    "ClientId": self._user_pool_client.user_pool_client_id,
+                    "CallbackURLs": [portal, f"{portal}/oauth2/idpresponse"],
+                    "LogoutURLs": [f"{portal}/logout"],
+                },
+            )
+        )
         call = cr.AwsSdkCall(
             service="CognitoIdentityServiceProvider",
             action="updateUserPoolClient",
@@ -358,6 +383,10 @@ class PrivateWorkteam(Resource):
             physical_resource_id=cr.PhysicalResourceId.of(
                 self._user_pool_client.user_pool_client_id
             ),
+            # The response carries the client's secret: keep it out of the function's logs
+            # and out of the custom resource's data (readable with Fn::GetAtt).
+            logging=cr.Logging.with_data_hidden(),
+            output_paths=["UserPoolClient.ClientId"],
         )
         role = iam.Role(
             self,
@@ -386,6 +415,7 @@ class PrivateWorkteam(Resource):
             timeout=Duration.minutes(2),
         )
         update.node.add_dependency(self._workforce)
+        update.node.add_dependency(client)
 
     @property
     def workteam_arn(self) -> str:
@@ -486,6 +516,24 @@ class PrivateWorkteam(Resource):
         """Invite several reviewers (see :meth:`add_reviewer`)."""
         for email in emails:
             self.add_reviewer(email)
+
+
+@jsii.implements(IAnyProducer)
+class _PortalClientSettings:
+    """``UpdateUserPoolClient``'s parameters: the client's synthesized settings, with ``extra``.
+
+    Produced at synth, so they include every change made to the client's properties until
+    then. ``GenerateSecret`` is a create-time setting the call does not take.
+    """
+
+    def __init__(self, client: cognito.CfnUserPoolClient, extra: dict[str, Any]) -> None:
+        self._client = client
+        self._extra = extra
+
+    def produce(self, context: IResolveContext) -> Any:
+        rendered = self._client._render_properties(self._client._cfn_properties)
+        settings = {k: v for k, v in rendered.items() if k not in _NOT_UPDATABLE}
+        return {**settings, **self._extra}
 
 
 def _default_domain_prefix(path: str) -> str:

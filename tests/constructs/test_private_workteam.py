@@ -32,6 +32,14 @@ def only(template: dict[str, Any], type_: str) -> tuple[str, dict[str, Any]]:
     return next(iter(found.items()))
 
 
+def portal_call(template: dict[str, Any], phase: str) -> dict[str, Any]:
+    """The custom resource's ``Create`` or ``Update`` call, each CloudFormation token as TOKEN."""
+    _, update = only(template, "Custom::AWS")
+    parts = update["Properties"][phase]["Fn::Join"][1]
+    call: dict[str, Any] = json.loads("".join(p if isinstance(p, str) else "TOKEN" for p in parts))
+    return call
+
+
 @pytest.fixture(scope="module")
 def full_team() -> tuple[PrivateWorkteam, dict[str, Any]]:
     """A new team with every option: reviewers, source IPs and notifications."""
@@ -203,6 +211,59 @@ class TestAppClient:
         ]
         functions = of_type(template, "AWS::Lambda::Function")
         assert all(f["Properties"]["Runtime"].startswith("nodejs") for f in functions.values())
+
+    def test_the_call_repeats_exactly_the_clients_settings_with_the_portal_urls(
+        self, full_team: tuple[PrivateWorkteam, dict[str, Any]]
+    ) -> None:
+        _, template = full_team
+        client_id, client = only(template, "AWS::Cognito::UserPoolClient")
+        props = client["Properties"]
+        for phase in ("Create", "Update"):
+            call = portal_call(template, phase)
+            params = call["parameters"]
+            # GenerateSecret is create-only; ClientId names the client.
+            assert set(params) == (set(props) - {"GenerateSecret"}) | {"ClientId"}
+            for key in set(props) - {"GenerateSecret", "CallbackURLs", "LogoutURLs", "UserPoolId"}:
+                assert params[key] == props[key], key
+            assert params["CallbackURLs"] == ["https://TOKEN", "https://TOKEN/oauth2/idpresponse"]
+            # The response holds the client secret: not logged, not returned as data.
+            assert call["logApiResponseData"] is False
+            assert call["outputPaths"] == ["UserPoolClient.ClientId"]
+        _, update = only(template, "Custom::AWS")
+        assert client_id in update["DependsOn"]
+
+    def test_a_change_to_the_client_runs_the_call_again(self) -> None:
+        """CloudFormation resets the client's URLs on any update of the client; the custom
+        resource's properties must change with it, so that the call runs again after it."""
+
+        def synth(change: Any = None) -> dict[str, Any]:
+            stack = new_stack()
+            team = PrivateWorkteam(stack, "Team")
+            if change is not None:
+                change(team.user_pool_client.node.default_child)
+            return dict(Template.from_stack(stack).to_json())
+
+        def session_validity(client: cognito.CfnUserPoolClient) -> None:
+            client.auth_session_validity = 10
+
+        def read_attributes(client: cognito.CfnUserPoolClient) -> None:
+            client.read_attributes = ["email"]
+
+        before = synth()
+        assert synth() == before  # stable: an unchanged client does not re-run the call
+        for change, key, value in (
+            (session_validity, "AuthSessionValidity", 10),
+            (read_attributes, "ReadAttributes", ["email"]),
+        ):
+            after = synth(change)
+            _, client = only(after, "AWS::Cognito::UserPoolClient")
+            assert client["Properties"][key] == value
+            _, old_resource = only(before, "Custom::AWS")
+            _, new_resource = only(after, "Custom::AWS")
+            assert new_resource["Properties"]["Update"] != old_resource["Properties"]["Update"]
+            params = portal_call(after, "Update")["parameters"]
+            assert params[key] == value  # and the call keeps the new setting
+            assert "https://TOKEN/oauth2/idpresponse" in params["CallbackURLs"]
 
 
 class TestWorkforceAndTeam:
