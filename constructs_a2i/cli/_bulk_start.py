@@ -2,15 +2,20 @@
 politely, with an account of what happened to each.
 
 :func:`start_human_loops` runs the calls on a thread pool, spaced by a client-side rate limit and
-retried on throttling and server errors (:mod:`constructs_a2i.cli._retry`). A loop name already
-used (``ConflictException``) counts as "already existed", which makes a re-run start only what is
-missing. An error every call would hit (credentials, access, quota, retries exhausted) stops the
-run; Ctrl-C stops it after the calls in flight. :func:`write_failed_file` keeps the lines to try
-again, with their reasons.
+retried on throttling and server errors (:mod:`constructs_a2i.cli._retry`). Re-running is safe:
+A2I's API reference defines ``ConflictException`` as a name in use with *different* input, so a
+repeat of an earlier run's start (same name, same input) is answered like a new start and
+creates nothing; a ``ConflictException`` for a name derived from the content counts as "already
+existed". With ``--id-field``, an id in use with other content is a *conflict*: that line is not
+started (a line repeating an earlier line's id with other content, too), and is counted apart
+from duplicates. An error every call would hit (credentials, access, quota, retries exhausted)
+stops the run; Ctrl-C stops it after the calls in flight. :func:`write_failed_file` keeps the
+lines to try again, with their reasons.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -35,6 +40,7 @@ from constructs_a2i.core.limits import (
     check_content_classifiers,
     check_int_range,
 )
+from constructs_a2i.core.loop_names import HASH_LENGTH, content_loop_name
 from constructs_a2i.core.retry import is_throttling
 
 if TYPE_CHECKING:
@@ -43,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALREADY_EXISTED",
+    "CONFLICT",
     "DUPLICATE",
     "FAILED",
     "NOT_ATTEMPTED",
@@ -54,11 +61,16 @@ __all__ = [
 ]
 
 STARTED: Final = "started"
-"""Outcome: StartHumanLoop succeeded."""
+"""Outcome: StartHumanLoop succeeded: the loop exists (A2I answers a repeat of the same start,
+by an earlier run, the same way, and starts nothing)."""
 ALREADY_EXISTED: Final = "already-existed"
-"""Outcome: a loop with this name existed (ConflictException): started before."""
+"""Outcome: a loop with this name, derived from this line's content, existed
+(ConflictException): started before."""
+CONFLICT: Final = "conflict"
+"""Outcome: not started: the loop name (from ``--id-field``) is in use with different input,
+by an earlier line or in A2I (ConflictException)."""
 DUPLICATE: Final = "duplicate"
-"""Outcome: an earlier line of the input has the same loop name."""
+"""Outcome: an earlier line of the input has the same loop name and the same input."""
 FAILED: Final = "failed"
 """Outcome: A2I refused this item (the reason is in the failed file)."""
 NOT_ATTEMPTED: Final = "not-attempted"
@@ -72,8 +84,8 @@ class StartResult:
     item: InputItem
     """The line."""
     outcome: str
-    """:data:`STARTED`, :data:`ALREADY_EXISTED`, :data:`DUPLICATE`, :data:`FAILED` or
-    :data:`NOT_ATTEMPTED`."""
+    """:data:`STARTED`, :data:`ALREADY_EXISTED`, :data:`CONFLICT`, :data:`DUPLICATE`,
+    :data:`FAILED` or :data:`NOT_ATTEMPTED`."""
     reason: str | None = None
     """Why it failed (or which line it duplicates)."""
     code: str | None = None
@@ -111,6 +123,10 @@ class StartReport:
         """The lines A2I refused, in input order."""
         return [result for result in self.results if result.outcome == FAILED]
 
+    def conflicts(self) -> list[StartResult]:
+        """The lines not started because their loop name is in use with other input."""
+        return [result for result in self.results if result.outcome == CONFLICT]
+
 
 def start_human_loops(
     client: AugmentedAIRuntimeClient,
@@ -126,7 +142,9 @@ def start_human_loops(
 ) -> StartReport:
     """Start one human loop per item on ``concurrency`` threads at most ``rate`` calls/s.
 
-    ``ConflictException`` counts as already existed; throttling and server errors are
+    ``ConflictException`` counts as already existed for a name derived from the content and
+    as a conflict for one from an id (as does a later line with an earlier line's id and other
+    content); throttling and server errors are
     retried per ``policy`` (default: ``_retry.DEFAULT_POLICY``); an error every call would hit
     (credentials, access, quota, retries exhausted) stops the run and is returned as
     :attr:`StartReport.fatal`. Ctrl-C (KeyboardInterrupt in the calling thread) or setting
@@ -182,8 +200,16 @@ def start_human_loops(
         except Exception as error:
             code = error_code(error)
             if code == "ConflictException":
+                if _named_by_content(flow_definition_arn, item):
+                    return StartResult(
+                        item, ALREADY_EXISTED, "a loop with this name exists", code, attempts
+                    )
                 return StartResult(
-                    item, ALREADY_EXISTED, "a loop with this name exists", code, attempts
+                    item,
+                    CONFLICT,
+                    "the loop name is in use with different input (the same id, other content)",
+                    code,
+                    attempts,
                 )
             if is_fatal(error):
                 with lock:
@@ -193,14 +219,21 @@ def start_human_loops(
             return StartResult(item, FAILED, describe_error(error), code, attempts)
 
     results: list[StartResult | None] = [None] * len(items)
-    first_line: dict[str, int] = {}
+    first: dict[str, InputItem] = {}
     queue: list[int] = []
     for index, item in enumerate(items):
-        earlier = first_line.setdefault(item.name, item.line)
-        if earlier != item.line:
-            results[index] = StartResult(item, DUPLICATE, f"same loop name as line {earlier}")
-        else:
+        earlier = first.setdefault(item.name, item)
+        if earlier is item:
             queue.append(index)
+        elif _same_input(earlier.content, item.content):
+            results[index] = StartResult(item, DUPLICATE, f"same loop name as line {earlier.line}")
+        else:
+            results[index] = StartResult(
+                item,
+                CONFLICT,
+                f"same loop name as line {earlier.line} with different input (the same id, "
+                "other content)",
+            )
 
     def settle(index: int, result: StartResult) -> None:
         results[index] = result
@@ -262,6 +295,18 @@ def start_human_loops(
         fatal=fatal[0] if fatal else None,
         counts=counts,
     )
+
+
+def _same_input(first: str, second: str) -> bool:
+    """True when two InputContents hold the same JSON (key order aside)."""
+    return first == second or json.loads(first) == json.loads(second)
+
+
+def _named_by_content(flow_definition_arn: str, item: InputItem) -> bool:
+    """True when ``item``'s loop name is the hash of its content (no ``--id-field``): no other
+    input can have it."""
+    digest = content_loop_name(flow_definition_arn, item.item)[-HASH_LENGTH:]
+    return item.name.endswith(digest)
 
 
 def write_failed_file(

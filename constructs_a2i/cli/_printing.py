@@ -25,6 +25,7 @@ from rich.progress import (
 from constructs_a2i.cli._aws import OutputFormat, print_json, print_table, stderr_console
 from constructs_a2i.cli._bulk_start import (
     ALREADY_EXISTED,
+    CONFLICT,
     DUPLICATE,
     FAILED,
     NOT_ATTEMPTED,
@@ -45,11 +46,15 @@ __all__ = [
 
 
 def counts_text(counts: dict[str, int]) -> str:
-    """The progress bar's running counts: ``3 started · 1 existed · 0 failed``."""
-    return (
+    """The progress bar's running counts: ``3 started · 1 existed · 0 failed``, and
+    ``· 2 conflicts`` once there are any."""
+    text = (
         f"{counts.get(STARTED, 0)} started · {counts.get(ALREADY_EXISTED, 0)} existed · "
         f"{counts.get(FAILED, 0)} failed"
     )
+    if counts.get(CONFLICT):
+        text += f" · {counts[CONFLICT]} conflicts"
+    return text
 
 
 class StartProgress:
@@ -104,8 +109,13 @@ def print_start_summary(
     failures: Sequence[StartResult],
     removed_stale: bool,
 ) -> None:
-    """The summary of ``a2i loops start``: counts, the commonest failure reasons, what next."""
+    """The summary of ``a2i loops start``: counts, the commonest failure reasons, what next.
+
+    Conflicts (an id in use with other content) are counted apart from duplicates and named by
+    line: they are not started, and running again does not change that.
+    """
     total = len(report.results)
+    conflicts = report.conflicts()
     rate = report.count(STARTED) / report.elapsed_seconds if report.elapsed_seconds else 0.0
     if output is OutputFormat.json:
         print_json(
@@ -114,6 +124,8 @@ def print_start_summary(
                 "lines": total,
                 "started": report.count(STARTED),
                 "alreadyExisted": report.count(ALREADY_EXISTED),
+                "conflicts": len(conflicts),
+                "conflictLines": [result.item.line for result in conflicts],
                 "duplicates": report.count(DUPLICATE),
                 "failed": report.count(FAILED),
                 "notAttempted": report.count(NOT_ATTEMPTED),
@@ -131,6 +143,8 @@ def print_start_summary(
         ("Already existed", report.count(ALREADY_EXISTED)),
         ("Failed", report.count(FAILED)),
     ]
+    if conflicts:
+        rows.append(("Conflicts (id in use, other input)", len(conflicts)))
     if report.count(DUPLICATE):
         rows.append(("Duplicate lines", report.count(DUPLICATE)))
     if report.count(NOT_ATTEMPTED):
@@ -141,6 +155,14 @@ def print_start_summary(
     if report.interrupted:
         title += " (interrupted)"
     print_table(["", "count"], rows, title=title)
+    if conflicts:
+        shown = ", ".join(str(result.item.line) for result in conflicts[:10])
+        more = f" and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
+        typer.echo(
+            f"Not started, their loop name (--id-field) being in use with different input: "
+            f"line{'s' if len(conflicts) > 1 else ''} {shown}{more}. Give them new ids to "
+            "review them."
+        )
     if failures:
         reasons: dict[str, int] = {}
         for result in (r for r in failures if r.outcome == FAILED):

@@ -24,6 +24,10 @@ Variables:
     Concurrent StartHumanLoop calls per invocation (1-100, default 10).
 ``LOOP_NAME_PREFIX``
     A valid name part of at most 20 characters that starts every loop name.
+``ON_CONFLICT``
+    What a message whose loop name is in use with different input becomes: ``succeed`` (the
+    default: logged as a ``conflict`` and deleted, as it never starts a loop) or ``fail``
+    (reported failed on every delivery, so it reaches the dead-letter queue).
 """
 
 from __future__ import annotations
@@ -43,11 +47,20 @@ from constructs_a2i.core.limits import (
 from constructs_a2i.core.loop_names import check_loop_name_prefix
 from constructs_a2i.core.paths import Path
 
-__all__ = ["DEFAULT_MAX_CONCURRENCY", "SOURCE_KINDS", "StarterSettings"]
+__all__ = [
+    "DEFAULT_MAX_CONCURRENCY",
+    "DEFAULT_ON_CONFLICT",
+    "ON_CONFLICT_CHOICES",
+    "SOURCE_KINDS",
+    "StarterSettings",
+]
 
 SOURCE_KINDS: Final = ("sqs", "event-bridge", "s3")
 """What the starter's queue carries: plain messages, EventBridge events, or S3 upload events."""
 DEFAULT_MAX_CONCURRENCY: Final = 10
+ON_CONFLICT_CHOICES: Final = ("succeed", "fail")
+"""What to do with a message whose loop name is in use with different input."""
+DEFAULT_ON_CONFLICT: Final = "succeed"
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,7 @@ class StarterSettings:
     content_classifiers: tuple[str, ...] = ()
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
     loop_name_prefix: str = ""
+    on_conflict: str = DEFAULT_ON_CONFLICT
 
     @classmethod
     def build(
@@ -75,6 +89,7 @@ class StarterSettings:
         content_classifiers: Sequence[str] = (),
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         loop_name_prefix: str | None = None,
+        on_conflict: str = DEFAULT_ON_CONFLICT,
         names: Mapping[str, str] | None = None,
     ) -> StarterSettings:
         """Check every value and make the settings. ``names`` maps a field to the name errors
@@ -106,6 +121,11 @@ class StarterSettings:
                 f"{label['activation']} must be an Activation; got {preview(activation)}"
             )
         check_int_range(label["max_concurrency"], max_concurrency, *MAX_CONCURRENCY_RANGE)
+        if on_conflict not in ON_CONFLICT_CHOICES:
+            raise A2IValidationError(
+                f"{label['on_conflict']} must be one of {list(ON_CONFLICT_CHOICES)}; "
+                f"got {preview(on_conflict)}"
+            )
         return cls(
             flow_definition_arn=flow_definition_arn,
             source_kind=source_kind,
@@ -123,6 +143,7 @@ class StarterSettings:
             loop_name_prefix=check_loop_name_prefix(
                 label["loop_name_prefix"], loop_name_prefix or ""
             ),
+            on_conflict=on_conflict,
         )
 
     def to_environment(self) -> dict[str, str]:
@@ -142,6 +163,8 @@ class StarterSettings:
             environment["CONTENT_CLASSIFIERS"] = ",".join(self.content_classifiers)
         if self.loop_name_prefix:
             environment["LOOP_NAME_PREFIX"] = self.loop_name_prefix
+        if self.on_conflict != DEFAULT_ON_CONFLICT:
+            environment["ON_CONFLICT"] = self.on_conflict
         return environment
 
     @classmethod
@@ -171,6 +194,7 @@ class StarterSettings:
             content_classifiers=classifiers.split(",") if classifiers else (),
             max_concurrency=concurrency,
             loop_name_prefix=environ.get("LOOP_NAME_PREFIX") or None,
+            on_conflict=environ.get("ON_CONFLICT") or DEFAULT_ON_CONFLICT,
         )
 
 
@@ -182,4 +206,5 @@ _ENV_NAMES: Final = {
     "content_classifiers": "CONTENT_CLASSIFIERS",
     "max_concurrency": "MAX_CONCURRENCY",
     "loop_name_prefix": "LOOP_NAME_PREFIX",
+    "on_conflict": "ON_CONFLICT",
 }

@@ -60,7 +60,11 @@ class FakeA2I:
     Every request is checked against botocore's service model (lengths, ranges,
     patterns, enums, nested members: what botocore's client-side validation skips)
     and against the services' documented rules, and answered with the modelled
-    errors. Flow definitions and human loops follow the real lifecycles, which tests
+    errors. A human loop name in use answers ConflictException, except for a repeat of the
+    same request (flow definition, input, data attributes) while that loop is InProgress,
+    which answers its ARN and starts nothing: the API reference's ConflictException is "the
+    same name ... but different input data". Flow definitions and human loops follow the real
+    lifecycles, which tests
     drive with :meth:`activate_after`, :meth:`fail_flow_definitions`,
     :meth:`delete_after`, :meth:`stop_after`, :meth:`complete_human_loop` and
     :meth:`fail_human_loop`. Faults are injected with :attr:`faults`,

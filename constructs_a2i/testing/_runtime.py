@@ -1,5 +1,9 @@
 """The A2I runtime's human-loop operations, and the human-loop lifecycle.
 
+StartHumanLoop answers ConflictException for a name in use with different input (another flow
+definition, other InputContent or DataAttributes, or a loop that has ended); the same request
+repeated while its loop is InProgress answers that loop's ARN and starts nothing.
+
 A human loop starts InProgress on an Active flow definition; StopHumanLoop makes it
 Stopping (for ``stop_after`` Describes) then Stopped; the facade's test controls make
 it Completed or Failed as workers or expiry would. Every end records the EventBridge
@@ -61,10 +65,29 @@ def start_human_loop(store: Store, params: dict[str, Any]) -> dict[str, Any]:
         json.loads(content)
     except ValueError:
         raise validation_error("HumanLoopInput.InputContent must be a valid JSON string.") from None
-    if name in store.loops:
-        # Names are unique per account and Region, whatever the flow definition.
+    existing = store.loops.get(name)
+    if existing is not None:
+        # Names are unique per account and Region, whatever the flow definition. The API
+        # reference defines ConflictException as "the same name as another active human loop
+        # but ... different input data"; so a repeat with the same input, for the same flow
+        # definition, while that loop is still InProgress, is not a conflict: it answers the
+        # existing loop's ARN and starts nothing (as Step Functions documents StartExecution).
+        # That reading is inferred from the documentation; A2I publishes no example of it.
+        if (
+            existing.status == "InProgress"
+            and existing.flow_definition_arn == flow.arn
+            and existing.input_content == content
+            and existing.data_attributes == params.get("DataAttributes")
+        ):
+            return {"HumanLoopArn": existing.arn}
         raise ServiceError(
-            "ConflictException", f"A human loop with the name {name} already exists."
+            "ConflictException",
+            f"A human loop with the name {name} already exists"
+            + (
+                " with different input data."
+                if existing.status == "InProgress"
+                else f" ({existing.status}); delete it before reusing its name."
+            ),
         )
     limit = store.limits.in_progress_human_loops
     in_progress = sum(loop.status == "InProgress" for loop in store.loops.values())

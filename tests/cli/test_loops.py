@@ -130,6 +130,7 @@ def test_interrupted_run_resumed_starts_only_the_rest(
     assert 400 <= len(first_names) < 1000
     assert interrupted["started"] + interrupted["notAttempted"] == 1000
 
+    loops_before = set(fake.human_loops)
     second = run(
         "--output", "json", "loops", "start", "--flow", FLOW_NAME, "--input", str(source),
         "--id-field", "id",
@@ -137,12 +138,13 @@ def test_interrupted_run_resumed_starts_only_the_rest(
 
     assert second.exit_code == 0, second.output
     resumed = summary(second.stdout)
-    all_names = succeeded_starts(fake)
-    second_names = all_names[len(first_names) :]
-    assert resumed["started"] == len(second_names) == 1000 - len(first_names)
-    assert resumed["alreadyExisted"] == len(first_names)
-    assert not set(first_names) & set(second_names)
-    assert len(set(all_names)) == len(all_names) == 1000
+    # A2I answers the repeat of an earlier run's start (same name, same input) like a start,
+    # creating nothing: every line counts as started, only the rest got new loops.
+    assert resumed["started"] == 1000
+    assert resumed["alreadyExisted"] == resumed["conflicts"] == 0
+    assert loops_before == set(first_names)
+    assert len(fake.human_loops) == 1000
+    assert fake.calls_to("StartHumanLoop", succeeded=False) == []
 
 
 def test_summary_table_and_idempotent_rerun(
@@ -162,9 +164,59 @@ def test_summary_table_and_idempotent_rerun(
         "--id-field", "id",
     )  # fmt: skip
     assert again.exit_code == 0
-    assert summary(again.stdout)["alreadyExisted"] == 3
+    assert summary(again.stdout)["started"] == 3  # repeats of the same starts
     assert summary(again.stdout)["duplicates"] == 1
-    assert len(succeeded_starts(fake)) == 3
+    assert summary(again.stdout)["conflicts"] == 0
+    assert len(fake.human_loops) == 3
+
+
+def test_an_id_in_use_with_other_content_is_a_conflict_not_a_duplicate(
+    run: Run, fake: FakeA2I, flow_arn: str, tmp_path: Path
+) -> None:
+    # An earlier run started "c" with $5; this file repeats "a" with another amount (line 2)
+    # and sends "c" with $50 (line 4). Neither is reviewed: both are conflicts, counted and
+    # named apart from the duplicate (line 5).
+    first = write_jsonl(tmp_path / "first.jsonl", [{"id": "c", "amount": "$5"}])
+    earlier = run("loops", "start", "--flow", FLOW_NAME, "--input", str(first), "--id-field", "id")
+    assert earlier.exit_code == 0, earlier.output
+    lines = [
+        {"id": "a", "amount": "$10"},
+        {"id": "a", "amount": "$10000"},
+        {"id": "b", "amount": "$1"},
+        {"id": "c", "amount": "$50"},
+        {"amount": "$1", "id": "b"},  # the same JSON as line 3: a duplicate
+    ]
+    source = write_jsonl(tmp_path / "items.jsonl", lines)
+
+    result = run(
+        "--output", "json", "loops", "start", "--flow", FLOW_NAME, "--input", str(source),
+        "--id-field", "id",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    report = summary(result.stdout)
+    assert report["started"] == 2
+    assert report["conflicts"] == 2 and report["conflictLines"] == [2, 4]
+    assert report["duplicates"] == 1 and report["failed"] == 0
+    amounts = sorted(loop.input["amount"] for loop in fake.human_loops.values())
+    assert amounts == ["$1", "$10", "$5"]
+
+    table = run("loops", "start", "--flow", FLOW_NAME, "--input", str(source), "--id-field", "id")
+    assert table.exit_code == 0, table.output
+    assert "Conflicts (id in use, other input)" in table.stdout
+    assert "line 2, 4" in " ".join(table.stdout.split()).replace("lines", "line")
+
+
+def test_a_conflict_for_a_name_from_the_content_means_it_exists(
+    fake: FakeA2I, flow_arn: str, tmp_path: Path
+) -> None:
+    # Without --id-field the name is the content's hash: no other input can have it.
+    source = write_jsonl(tmp_path / "items.jsonl", items(1))
+    [item] = _input.read_items(source, flow_arn)
+    fake.fail_next("StartHumanLoop", "ConflictException")
+    report = start_human_loops(fake.client("sagemaker-a2i-runtime"), flow_arn, [item])
+    [result] = report.results
+    assert result.outcome == "already-existed"
 
 
 def test_start_sends_input_classifiers_and_prefix(

@@ -89,6 +89,9 @@ def test_construct_and_lambda_accept_the_same_activations(
         max_size=3,
     ),
     source_kind=st.sampled_from(["sqs", "event-bridge", "s3", "kinesis"]),
+    on_conflict=st.none()
+    | st.sampled_from(["succeed", "fail", "FAIL", "ignore", " fail", ""])
+    | st.text(max_size=6),
 )
 def test_construct_and_lambda_accept_the_same_settings(
     id_field: str | None,
@@ -97,6 +100,7 @@ def test_construct_and_lambda_accept_the_same_settings(
     concurrency: int,
     classifiers: list[str],
     source_kind: str,
+    on_conflict: str | None,
 ) -> None:
     try:
         built: StarterSettings | None = StarterSettings.build(
@@ -107,6 +111,7 @@ def test_construct_and_lambda_accept_the_same_settings(
             loop_name_prefix=prefix,
             max_concurrency=concurrency,
             content_classifiers=classifiers,
+            **({} if on_conflict is None else {"on_conflict": on_conflict}),
         )
     except A2IValidationError:
         built = None
@@ -121,12 +126,14 @@ def test_construct_and_lambda_accept_the_same_settings(
             environment[name] = value
     if prefix is not None:
         environment["LOOP_NAME_PREFIX"] = prefix
+    if on_conflict is not None:
+        environment["ON_CONFLICT"] = on_conflict
     try:
         read: StarterSettings | None = StarterSettings.from_environment(environment)
     except A2IValidationError:
         read = None
     # The one place they may differ: an empty string means "not set" in an environment.
-    if "" in (id_field, input_path, prefix):
+    if "" in (id_field, input_path, prefix, on_conflict):
         return
     assert (built is None) == (read is None)
     if built is not None:
@@ -146,6 +153,7 @@ def test_construct_and_lambda_accept_the_same_settings(
         ({"ID_FIELD": "a..b"}, "ID_FIELD must be a path"),
         ({"SOURCE_KIND": "kinesis"}, "SOURCE_KIND must be one of"),
         ({"SOURCE_KIND": "s3", "ID_FIELD": "id"}, "ID_FIELD cannot be used with S3 uploads"),
+        ({"ON_CONFLICT": "skip"}, r"ON_CONFLICT must be one of \['succeed', 'fail'\]"),
     ],
 )
 def test_invalid_environments_say_what_to_fix(environment: dict[str, str], message: str) -> None:
@@ -153,6 +161,15 @@ def test_invalid_environments_say_what_to_fix(environment: dict[str, str], messa
         StarterSettings.from_environment(
             {"FLOW_DEFINITION_ARN": FLOW, **environment} if environment else {}
         )
+
+
+def test_on_conflict_round_trips_and_the_default_writes_nothing() -> None:
+    default = StarterSettings.build(flow_definition_arn=FLOW)
+    assert default.on_conflict == "succeed"
+    assert "ON_CONFLICT" not in default.to_environment()
+    failing = StarterSettings.build(flow_definition_arn=FLOW, on_conflict="fail")
+    assert failing.to_environment()["ON_CONFLICT"] == "fail"
+    assert StarterSettings.from_environment(failing.to_environment()) == failing
 
 
 def test_construct_errors_name_the_props() -> None:

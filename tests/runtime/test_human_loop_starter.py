@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ReadTimeoutError
 
+from constructs_a2i.core.loop_names import s3_object_loop_name
 from constructs_a2i.runtime.human_loop_starter import index
 from tests.runtime.conftest import (
     Starter,
@@ -183,23 +184,153 @@ def test_redelivered_and_resent_messages_across_batches_start_nothing_new(
 
     assert first["batchItemFailures"] == [] and second["batchItemFailures"] == []
     assert len(starter.fake.human_loops) == 10
-    assert len(starter.starts(succeeded=True)) == 10
-    conflicts = [c for c in starter.fake.calls if c.error == "ConflictException"]
-    assert len(conflicts) == 6
+    # A2I answers a repeat of the same start with the loop's ARN (ConflictException is for
+    # different input only), so the repeats succeed without starting anything.
+    assert [c.error for c in starter.fake.calls if c.operation == "StartHumanLoop"] == [None] * 16
     outcomes = [line["outcome"] for line in log_lines(capsys.readouterr().out) if "outcome" in line]
-    assert outcomes.count("already-started") == 6
+    assert outcomes == ["started"] * 16
 
 
-def test_id_field_identifies_inputs_whatever_their_content(starter: Starter) -> None:
+def test_a_conflict_for_a_name_derived_from_the_content_is_a_duplicate(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Were A2I to answer ConflictException to a repeat of the same input after all, a name
+    # that is a hash of the content still cannot name other input: already started.
+    starter.run([sqs_record({"n": 1})])
+    starter.fake.fail_next("StartHumanLoop", "ConflictException")
+    response = starter.run([sqs_record({"n": 1}, "again")])
+    assert response["batchItemFailures"] == []
+    line = log_lines(capsys.readouterr().out)[-2]
+    assert line["outcome"] == "already-started" and line["errorCode"] == "ConflictException"
+    assert "derived from this input" in line["reason"]
+
+
+def test_id_field_names_the_loop_and_a_resend_starts_nothing_new(starter: Starter) -> None:
     starter.configure(ID_FIELD="$.meta.requestId", LOOP_NAME_PREFIX="claims")
+    body = {"meta": {"requestId": "REQ-0042"}, "v": 1}
 
-    starter.run([sqs_record({"meta": {"requestId": "REQ-0042"}, "v": 1})])
-    response = starter.run([sqs_record({"meta": {"requestId": "REQ-0042"}, "v": 2})])
+    starter.run([sqs_record(body)])
+    response = starter.run([sqs_record(body)])
 
     assert response["batchItemFailures"] == []
     [name] = starter.fake.human_loops
     assert name.startswith("claims-req-0042-")
-    assert starter.fake.human_loops[name].input["v"] == 1
+    assert starter.fake.calls_to("StartHumanLoop", succeeded=False) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Conflicts: the same id with different content
+# --------------------------------------------------------------------------------------------
+
+
+def message_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    """The per-message log lines (not the batch summaries)."""
+    return [line for line in log_lines(capsys.readouterr().out) if "messageId" in line]
+
+
+def conflict_lines(output: str) -> list[dict[str, Any]]:
+    return [line for line in log_lines(output) if line.get("outcome") == "conflict"]
+
+
+def test_the_same_id_with_new_content_is_a_conflict_not_a_duplicate(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    starter.configure(ID_FIELD="$.claim", LOOP_NAME_PREFIX="claims")
+    first = '{"claim": "C-7", "amount": "$10"}'
+    second = '{"claim": "C-7", "amount": "$10000"}'
+
+    starter.run([sqs_record(first, "m1")])
+    capsys.readouterr()
+    response = starter.run([sqs_record(second, "m2")])
+
+    # The default (on_conflict="succeed") deletes the message: it can never start a loop.
+    assert response["batchItemFailures"] == []
+    [(name, loop)] = starter.fake.human_loops.items()
+    assert loop.input["amount"] == "$10"  # the $10,000 claim was never reviewed: say so
+    output = capsys.readouterr().out
+    [line] = conflict_lines(output)
+    assert line["level"] == "WARNING"
+    assert line["message"] == "human loop name in use with different input"
+    assert line["humanLoopName"] == name
+    assert line["errorCode"] == "ConflictException"
+    assert line["inputDigest"] == index.input_digest(second) != index.input_digest(first)
+    assert line["inputDigest"].startswith("sha256:") and len(line["inputDigest"]) == 23
+    assert line["onConflict"] == "succeed"
+    assert "10000" not in output  # a digest, never the content
+    assert log_lines(output)[-1]["conflict"] == 1
+
+
+def test_on_conflict_fail_returns_the_message_to_the_queue(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    starter.configure(ID_FIELD="claim", ON_CONFLICT="fail")
+    starter.run([sqs_record({"claim": "C-7", "amount": 10}, "m1")])
+    response = starter.run([sqs_record({"claim": "C-7", "amount": 10000}, "m2")])
+    assert starter.failed_ids(response) == {"m2"}  # every delivery: it reaches the DLQ
+    [line] = conflict_lines(capsys.readouterr().out)
+    assert line["onConflict"] == "fail" and line["level"] == "WARNING"
+
+
+def test_conflicts_within_one_batch_cost_one_call(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    starter.configure(ID_FIELD="claim")
+    records = [
+        sqs_record('{"claim": "C-1", "amount": 10, "note": "a"}', "first"),
+        sqs_record('{"note": "a", "amount": 10, "claim": "C-1"}', "same-json"),
+        sqs_record('{"claim": "C-1", "amount": 10000, "note": "a"}', "other"),
+    ]
+    response = starter.run(records)
+    assert response["batchItemFailures"] == []
+    assert len(starter.starts()) == 1
+    lines = {line["messageId"]: line for line in log_lines(capsys.readouterr().out)[:-1]}
+    assert lines["first"]["outcome"] == "started"
+    # Key order and spacing aside, the same JSON: a duplicate.
+    assert lines["same-json"]["outcome"] == "already-started"
+    assert lines["other"]["outcome"] == "conflict"
+    assert lines["other"]["reason"].startswith("same loop name as message first in this batch")
+    assert lines["other"]["inputDigest"] == index.input_digest(records[2]["body"])
+
+
+def test_ids_1_and_text_1_are_one_identity(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # identity_value: 1 and "1" are both the text 1, so they name the same loop. Messages
+    # that differ only there are different input, so the second is a conflict.
+    starter.configure(ID_FIELD="id")
+    starter.run([sqs_record({"id": 1, "amount": 10}, "number")])
+    starter.run([sqs_record({"id": 1, "amount": 10}, "number-again")])
+    starter.run([sqs_record({"id": "1", "amount": 10}, "text")])
+    assert len(starter.fake.human_loops) == 1
+    lines = {line["messageId"]: line for line in message_lines(capsys)}
+    assert lines["number-again"]["outcome"] == "started"  # the same start, repeated
+    assert lines["text"]["outcome"] == "conflict"
+    assert lines["text"]["humanLoopName"] == lines["number"]["humanLoopName"]
+
+
+def test_a_retry_whose_first_answer_was_lost_is_not_a_conflict(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The first attempt starts the loop but its answer is lost; were A2I to answer the
+    # retry (the same input) with ConflictException, it is this message's own loop.
+    starter.configure(ID_FIELD="id")
+    _, client = index._state()
+    lost = [1]
+
+    def lose_the_response(**_: Any) -> None:
+        if lost[0]:
+            lost[0] -= 1
+            starter.fake.fail_next("StartHumanLoop", "ConflictException")
+            raise ReadTimeoutError(endpoint_url=starter.fake.endpoint_url)
+
+    client.meta.events.register(
+        "after-call.sagemaker-a2i-runtime.StartHumanLoop", lose_the_response
+    )
+    response = starter.run([sqs_record({"id": "x-1"}, "m")])
+    assert response["batchItemFailures"] == []
+    [line] = log_lines(capsys.readouterr().out)[:-1]
+    assert line["outcome"] == "already-started" and line["attempts"] == 2
+    assert "earlier attempt" in line["reason"]
 
 
 def test_integer_ids_are_identities(starter: Starter) -> None:
@@ -324,6 +455,75 @@ def test_s3_event_without_object_key_is_malformed(starter: Starter) -> None:
     response = starter.run([sqs_record(event, "bad")])
     assert starter.failed_ids(response) == {"bad"}
     assert starter.starts() == []
+
+
+def test_s3_uploads_with_version_id_null_are_told_apart(starter: Starter) -> None:
+    # Versioning suspended: every upload replaces the version "null"; it names no upload.
+    starter.configure(SOURCE_KIND="s3")
+    first = s3_object_created("bucket", "a.png", version_id="null")
+    second = s3_object_created(
+        "bucket", "a.png", version_id="null", etag="0cc175b9c0f1b6a831c399e269772661"
+    )
+    again = s3_object_created("bucket", "a.png", version_id="null")  # the same upload, re-sent
+    response = starter.run([sqs_record(first), sqs_record(second), sqs_record(again)])
+    assert response["batchItemFailures"] == []
+    loops = starter.fake.human_loops.values()
+    assert sorted(loop.input["etag"] for loop in loops) == [
+        "0cc175b9c0f1b6a831c399e269772661",
+        "b1946ac92492d2347c6235b4d2611184",
+    ]
+    assert {loop.input["versionId"] for loop in loops} == {"null"}
+
+
+def test_s3_version_null_without_etag_falls_back_to_the_sequencer(starter: Starter) -> None:
+    starter.configure(SOURCE_KIND="s3")
+    events = []
+    for sequencer in ("617f08299329d189", "617f0829932a0000"):
+        event = s3_object_created("bucket", "a.png", version_id="null")
+        del event["detail"]["object"]["etag"]
+        event["detail"]["object"]["sequencer"] = sequencer
+        events.append(sqs_record(event))
+    assert starter.run(events)["batchItemFailures"] == []
+    assert len(starter.fake.human_loops) == 2
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "2024/05/Invoice 42 (copy).pdf",  # as the key is
+        "2024/05/Invoice+42+%28copy%29.pdf",  # URL-encoded, "+" for spaces (S3's notifications)
+        "2024%2F05%2FInvoice%2042%20%28copy%29.pdf",  # every reserved character encoded
+    ],
+)
+def test_s3_keys_raw_or_url_encoded_name_the_real_object(starter: Starter, spelling: str) -> None:
+    starter.configure(SOURCE_KIND="s3", LOOP_NAME_PREFIX="docs")
+    response = starter.run([sqs_record(s3_object_created("inbox", spelling, version_id="v1"))])
+    assert response["batchItemFailures"] == []
+    [(name, loop)] = starter.fake.human_loops.items()
+    assert loop.input["key"] == "2024/05/Invoice 42 (copy).pdf"
+    assert loop.input["taskObject"] == "s3://inbox/2024/05/Invoice 42 (copy).pdf"
+    # Every spelling of one upload is one loop.
+    assert name == s3_object_loop_name(
+        starter.flow_definition_arn, "inbox", "2024/05/Invoice 42 (copy).pdf", "v1", "docs"
+    )
+    assert name.startswith("docs-invoice-42-copy-pdf-")
+
+
+@pytest.mark.parametrize(
+    ("key", "real"),
+    [
+        ("red+flower.jpg", "red flower.jpg"),
+        ("red flower.jpg", "red flower.jpg"),
+        ("c%2B%2B.txt", "c++.txt"),
+        ("Rechnung+%C3%A4.pdf", "Rechnung ä.pdf"),
+        ("Rechnung ä.pdf", "Rechnung ä.pdf"),
+        ("100%.txt", "100%.txt"),  # a lone % cannot be encoded: raw
+        ("a%FFb", "a%FFb"),  # not the encoding of UTF-8: raw
+        ("plain/key-1.png", "plain/key-1.png"),
+    ],
+)
+def test_s3_key_decoding(key: str, real: str) -> None:
+    assert index.s3_key(key) == real
 
 
 def test_custom_eventbridge_event_uses_its_detail(starter: Starter) -> None:
@@ -461,6 +661,39 @@ def test_missing_input_path_is_malformed(starter: Starter) -> None:
     assert starter.starts() == []
 
 
+@pytest.mark.parametrize(
+    ("configured", "body"),
+    [
+        ({}, '{"score": 1e999}'),
+        ({}, '{"score": -1E400}'),
+        ({}, '{"score": ' + "9" * 400 + "}"),  # an integer past a double's range
+        ({"INPUT_PATH": "$.document"}, '{"document": {"score": 1.5e309}, "id": 1}'),
+        ({"ID_FIELD": "id"}, '{"id": "x", "score": 1e999}'),
+        ({"SOURCE_KIND": "s3"}, None),  # an S3 event whose size is out of range
+    ],
+)
+def test_infinity_never_reaches_input_content(
+    starter: Starter,
+    capsys: pytest.CaptureFixture[str],
+    configured: dict[str, str],
+    body: str | None,
+) -> None:
+    # Python reads 1e999 as inf; JavaScript's JSON.parse (the reviewer's browser) as Infinity.
+    starter.configure(**configured)
+    # The largest finite doubles pass.
+    ok: dict[str, Any] = {"id": "ok", "document": {"n": 1.7976931348623157e308}}
+    if body is None:
+        text = json.dumps(s3_object_created("bucket", "a.png"))
+        body = text.replace('"size": 5', '"size": 1e999')
+        ok = json.loads(text.replace('"size": 5', '"size": 1.7976931348623157e308'))
+    response = starter.run([sqs_record(body, "inf"), sqs_record(ok, "ok")])
+    assert starter.failed_ids(response) == {"inf"}
+    assert all("e999" not in c["HumanLoopInput"]["InputContent"] for c in starter.starts())
+    line = next(x for x in log_lines(capsys.readouterr().out) if x.get("messageId") == "inf")
+    assert line["reason"].startswith("malformed: body is not JSON (")
+    assert "range" in line["reason"] and line["level"] == "ERROR"
+
+
 # --------------------------------------------------------------------------------------------
 # Service errors
 # --------------------------------------------------------------------------------------------
@@ -508,7 +741,7 @@ def test_retries_stop_within_the_invocations_time_budget(
     starter.monkeypatch.setattr(index, "BACKOFF_CAP_SECONDS", 0.2)
     starter.monkeypatch.setattr(index, "MAX_ATTEMPTS", 1000)
     starter.fake.fail_next("StartHumanLoop", "ThrottlingException", times=1000)
-    remaining_ms = int((index.SAFETY_MARGIN_SECONDS + 0.5) * 1000)
+    remaining_ms = int((index.SAFETY_MARGIN_SECONDS + index.MIN_CALL_SECONDS + 0.5) * 1000)
     index._state()  # the client exists already (warm invocation)
 
     began = time.perf_counter()
@@ -526,6 +759,53 @@ def test_no_attempt_once_the_budget_is_spent(starter: Starter) -> None:
     response = starter.run([sqs_record({"n": 1}, "m")], remaining_ms=500)
     assert starter.failed_ids(response) == {"m"}
     assert starter.starts() == []
+
+
+def test_no_call_outlives_the_invocation(
+    starter: Starter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 4 s left and an API that answers after 5 s: with the client's 5 s read timeout the
+    # handler would return after 5 s (Lambda would have killed it at 4 and returned the whole
+    # batch). Calls get the time left instead.
+    starter.fake.faults.latency = 5.0
+    index._state()  # the client exists already (warm invocation)
+
+    began = time.perf_counter()
+    response = starter.run([sqs_record({"n": 1}, "m")], remaining_ms=4000)
+    elapsed = time.perf_counter() - began
+
+    assert starter.failed_ids(response) == {"m"}
+    assert elapsed < 4.0 - index.SAFETY_MARGIN_SECONDS + 0.3, elapsed
+    [line] = log_lines(capsys.readouterr().out)[:-1]
+    assert line["errorCode"] == "ReadTimeoutError"
+    assert "no time left in this invocation to retry" in line["reason"]
+
+
+def test_the_timeouts_are_cut_to_the_time_left(starter: Starter) -> None:
+    full = (index.CONNECT_TIMEOUT_SECONDS, index.READ_TIMEOUT_SECONDS)
+    assert index._timeouts(60.0) == full
+    assert index._timeouts(7.0) == full
+    assert index._timeouts(4.2) == (1.0, 3.0)
+    assert index._timeouts(1.2) == (0.25, 0.75)
+    assert index._timeouts(0.99) is None
+    for available in [x / 10 for x in range(10, 80)]:
+        timeouts = index._timeouts(available)
+        assert timeouts is not None and sum(timeouts) <= available
+    # Few distinct clients, made only near a deadline and kept.
+    tiers = {index._timeouts(x / 100) for x in range(100, 700)}
+    assert len(tiers) == 12
+    _, client = index._state()
+    assert index._client_for(client, full) is client
+    short = index._client_for(client, (1.0, 3.0))
+    assert short is not client and index._client_for(client, (1.0, 3.0)) is short
+    config: Any = short.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (1.0, 3.0)
+    assert config.retries["total_max_attempts"] == 1
+
+
+def test_plenty_of_time_uses_the_one_client(starter: Starter) -> None:
+    starter.run([sqs_record({"n": i}) for i in range(10)])
+    assert index._short_clients == {}
 
 
 @pytest.mark.parametrize("code", ["ServiceQuotaExceededException", "ValidationException"])
@@ -576,12 +856,13 @@ def test_a_timeout_after_the_service_started_the_loop_counts_as_started(
 
     assert response["batchItemFailures"] == []
     assert len(starter.fake.human_loops) == 1
+    # The retry repeats the same start: A2I answers it with the existing loop.
     assert [c.error for c in starter.fake.calls if c.operation == "StartHumanLoop"] == [
         None,
-        "ConflictException",
+        None,
     ]
     [line] = log_lines(capsys.readouterr().out)[:-1]
-    assert line["outcome"] == "already-started" and line["attempts"] == 2
+    assert line["outcome"] == "started" and line["attempts"] == 2
 
 
 def test_unreachable_endpoint_is_retried_then_reported(starter: Starter) -> None:

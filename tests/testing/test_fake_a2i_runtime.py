@@ -95,6 +95,31 @@ def test_name_conflict_across_flow_definitions(
     start(a2i, "loop-1", other)
 
 
+def test_a_repeated_start_with_the_same_input_is_not_a_conflict(
+    fake: FakeA2I, a2i: Any, active_flow: str
+) -> None:
+    # ConflictException is "the same name ... but different input data" (API reference).
+    arn = start(a2i, "loop-1", active_flow)
+    assert start(a2i, "loop-1", active_flow) == arn
+    assert len(fake.human_loops) == 1
+    assert fake.calls_to("StartHumanLoop", succeeded=False) == []
+    for changed in (
+        {"HumanLoopInput": loop_input(taskObject="Another product")},
+        {"DataAttributes": {"ContentClassifiers": ["FreeOfAdultContent"]}},
+    ):
+        request = {
+            "HumanLoopName": "loop-1",
+            "FlowDefinitionArn": active_flow,
+            "HumanLoopInput": loop_input(),
+            **changed,
+        }
+        with pytest.raises(a2i.exceptions.ConflictException) as excinfo:
+            a2i.start_human_loop(**request)
+        assert "different input data" in error_of(excinfo)[1]
+    assert fake.human_loops["loop-1"].input == {"taskObject": "Great product"}
+    assert fake.events == []  # nothing started, nothing ended
+
+
 def test_start_on_unknown_flow_definition(a2i: Any) -> None:
     missing = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:flow-definition/missing"
     with pytest.raises(a2i.exceptions.ValidationException) as excinfo:

@@ -13,14 +13,28 @@ Guarantees:
 
 * **Exactly once per input.** The human loop name is derived from the input's identity (the
   ``ID_FIELD`` value, else a SHA-256 of the canonical payload JSON; for S3, bucket + key +
-  version id or ETag) and the flow definition, so a redelivered or re-sent input maps to the
-  same name. A ``ConflictException`` for that name means the loop exists: success. Duplicates
-  inside one batch cost a single API call.
+  version id, or ETag where there is no real version id) and the flow definition, so a
+  redelivered or re-sent input maps to the same name. Duplicates inside one batch cost a
+  single API call.
+* **Conflicts are told apart from duplicates.** A2I's API reference defines
+  ``ConflictException`` as the same name with *different* input data. A name derived from the
+  content (no ``ID_FIELD``, or an S3 object version) cannot name different input, so there the
+  exception means "already started". With ``ID_FIELD`` it means the id arrived before with
+  other content (``$10``, then ``$10000``): outcome ``conflict``, a WARNING with the loop name
+  and a digest of the input (never the content); ``ON_CONFLICT=fail`` returns such messages to
+  the queue on every delivery, so they reach its dead-letter queue. A conflict answered to a
+  retry whose earlier attempt may have reached A2I (its answer was lost) counts as "already
+  started": within this function's knowledge the input is the same.
 * **Nothing lost.** Only failed messages are returned in ``batchItemFailures``. Throttling,
   5xx and connection errors are retried here with exponential backoff and full jitter while the
   invocation's time budget lasts, then reported failed so SQS redelivers them. Malformed input
   is reported failed on every delivery (never started, never retried in-process) and so reaches
   the queue's dead-letter queue after ``maxReceiveCount`` receives.
+* **No call outlives the invocation.** A call starts only when its connect and read timeouts
+  fit before the deadline (the Lambda timeout less :data:`SAFETY_MARGIN_SECONDS`); near the
+  end, calls use a client whose timeouts are cut to the time left, so the function always
+  returns its partial batch response itself instead of being killed (which would return the
+  whole batch to the queue).
 * **Fast.** The starts of a batch run concurrently on ``MAX_CONCURRENCY`` threads sharing one
   client, so a batch of 10 costs about one API round trip.
 
@@ -31,16 +45,21 @@ carries: with ``sqs`` every body is the user's message, whatever its shape; only
 and ``s3`` read EventBridge events.
 
 Each message produces one JSON log line on stdout with ``level``, ``message``, ``messageId``,
-``humanLoopName``, ``outcome`` (``started``, ``already-started``, ``skipped``, ``failed``) and
-``reason``; payload content is never logged (input quoted in a service error is withheld).
+``humanLoopName``, ``outcome`` (``started``, ``already-started``, ``conflict``, ``skipped``,
+``failed``) and ``reason`` (conflicts add ``inputDigest``); payload content is never logged
+(input quoted in a service error is withheld).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import os
 import re
+import threading
 import time
+import urllib.parse
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -73,22 +92,29 @@ __all__ = [
     "ConfigurationError",
     "Result",
     "handler",
+    "input_digest",
     "load_settings",
     "reset",
+    "s3_key",
 ]
 
 # Retries of transient errors (module constants so tests and benchmarks can shorten them).
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 0.05
 BACKOFF_CAP_SECONDS = 2.0
-# Time kept back from the invocation's remaining time: no attempt starts, and no backoff ends,
-# later than this before the Lambda timeout, so the function always returns its partial batch
+# Time kept back from the invocation's remaining time: every call and every backoff is over
+# this long before the Lambda timeout, so the function always returns its partial batch
 # response itself. (Were it cut off anyway, the whole batch would return to the queue and the
-# repeated starts would be harmless conflicts.)
+# repeated starts would be harmless duplicates.)
 SAFETY_MARGIN_SECONDS = 1.5
 DEFAULT_BUDGET_SECONDS = 30.0  # when no Lambda context is given
+# The client's timeouts while time is plentiful. A call may last about connect + read.
 CONNECT_TIMEOUT_SECONDS = 2.0
 READ_TIMEOUT_SECONDS = 5.0
+# Near the deadline a call gets the time left, rounded down to a step (so a few cached clients
+# serve every case), and none starts with less than the minimum.
+TIMEOUT_STEP_SECONDS = 0.5
+MIN_CALL_SECONDS = 1.0
 # ServiceQuotaExceededException is not transient (core.retry): it reports an account quota
 # (for example human loops in progress) that frees up in minutes or hours, not within one
 # invocation. The message is reported failed, SQS redelivers it after the visibility timeout,
@@ -108,11 +134,51 @@ def load_settings(environ: Mapping[str, str] | None = None) -> StarterSettings:
 
 
 # --------------------------------------------------------------------------------------------
+# Reading bodies: standard JSON whose numbers are finite doubles
+# --------------------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(
+            f"the number {text[:30]} is beyond a double's range (it reads as Infinity)"
+        )
+    return value
+
+
+def _finite_int(text: str) -> int:
+    value = int(text)
+    if len(text) > 300:  # only numbers this long can pass 1.8e308
+        try:
+            float(value)
+        except OverflowError:
+            raise ValueError(
+                f"the {len(text)}-digit integer is beyond a double's range (a browser reads "
+                "it as Infinity)"
+            ) from None
+    return value
+
+
+_DECODER: Final = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_finite_int
+)
+"""``strict_json``'s rule (no NaN or Infinity), and no number a JSON reader in JavaScript or
+Java as a double would turn into Infinity (``1e999``): InputContent never holds one, whether
+the body, a value at ``INPUT_PATH`` or an S3 event's fields become it."""
+
+
+# --------------------------------------------------------------------------------------------
 # Per-message preparation
 # --------------------------------------------------------------------------------------------
 
 STARTED: Final = "started"
 ALREADY_STARTED: Final = "already-started"
+CONFLICT: Final = "conflict"
 SKIPPED: Final = "skipped"
 FAILED: Final = "failed"
 
@@ -135,7 +201,20 @@ class _Item:
     source: str
     name: str | None = None
     input_content: str | None = None
+    content_named: bool = False
+    """The name is derived from the content itself (a hash, or an S3 object version): another
+    input cannot have it."""
     result: Result | None = None
+
+
+def input_digest(content: str) -> str:
+    """A short digest of an InputContent for logs (``sha256:`` and 16 hex characters).
+
+    It tells inputs apart without showing them; like any hash of a short text, it does not hide
+    an input that can be guessed (``{"amount": 10}``).
+    """
+    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"sha256:{digest[:16]}"
 
 
 def _prepare(record: Mapping[str, Any], settings: StarterSettings) -> _Item:
@@ -172,7 +251,7 @@ def _read(record: Mapping[str, Any], settings: StarterSettings, item: _Item) -> 
     if not isinstance(body, str):
         return _fail(item, "the SQS record has no body")
     try:
-        document = strict_json.loads(body)
+        document = _DECODER.decode(body)
     except ValueError as error:
         why = (
             f"{error.msg} at character {error.pos}"
@@ -199,6 +278,7 @@ def _read(record: Mapping[str, Any], settings: StarterSettings, item: _Item) -> 
         item.name = s3_object_loop_name(
             settings.flow_definition_arn, bucket, key, version, settings.loop_name_prefix
         )
+        item.content_named = True
     elif settings.id_field is not None:
         identity = identity_value(settings.id_field.find(payload))
         if identity is None:
@@ -212,6 +292,7 @@ def _read(record: Mapping[str, Any], settings: StarterSettings, item: _Item) -> 
         item.name = content_loop_name(
             settings.flow_definition_arn, payload, settings.loop_name_prefix
         )
+        item.content_named = True
 
     if settings.activation is not None:
         verdict = settings.activation.evaluate(payload)
@@ -221,17 +302,20 @@ def _read(record: Mapping[str, Any], settings: StarterSettings, item: _Item) -> 
             item.result = Result(SKIPPED, "activation condition is false")
             return None
 
-    if settings.input_path is not None:
-        value = settings.input_path.find(payload)
-        if value is MISSING:
-            return _fail(item, f"INPUT_PATH {settings.input_path.text!r} is missing")
-        content = strict_json.compact(value)
-    elif s3_input is not None:
-        content = strict_json.compact(s3_input)
-    elif payload is document and len(body) <= INPUT_CONTENT_MAX_LENGTH:
-        content = body  # already JSON text: no need to serialise it again
-    else:
-        content = strict_json.compact(payload)
+    try:
+        if settings.input_path is not None:
+            value = settings.input_path.find(payload)
+            if value is MISSING:
+                return _fail(item, f"INPUT_PATH {settings.input_path.text!r} is missing")
+            content = strict_json.compact(value)
+        elif s3_input is not None:
+            content = strict_json.compact(s3_input)
+        elif payload is document and len(body) <= INPUT_CONTENT_MAX_LENGTH:
+            content = body  # already JSON text (checked above): no need to serialise it again
+        else:
+            content = strict_json.compact(payload)
+    except ValueError as error:  # cannot happen after _DECODER; kept as the last guard
+        return _fail(item, f"the input is not standard JSON ({error})")
     if len(content) > INPUT_CONTENT_MAX_LENGTH:
         return _fail(
             item,
@@ -242,8 +326,38 @@ def _read(record: Mapping[str, Any], settings: StarterSettings, item: _Item) -> 
     return None
 
 
+_ENCODED_KEY: Final = re.compile(r"(?:[\x21-\x24\x26-\x7e]|%[0-9A-Fa-f]{2})*")
+"""What a URL-encoded key can be: printable ASCII without spaces, ``%`` only before two hex
+digits. A key with anything else (a space, a non-ASCII letter, a lone ``%``) arrived raw."""
+
+
+def s3_key(key: str) -> str:
+    """The real object key of an S3 event's ``detail.object.key``, URL-encoded or not.
+
+    S3 documents its event notifications' keys as URL-encoded with ``+`` for spaces
+    (``red flower.jpg`` → ``red+flower.jpg``); its EventBridge page neither says nor shows
+    it, and AWS Lambda Powertools decodes them the same way. So a key that can be an encoded
+    one is decoded (``+`` → space, ``%XX`` → the UTF-8 byte); a key that cannot (it holds a
+    space, a non-ASCII character or a lone ``%``) is taken as it is. A raw key made only of
+    characters an encoder leaves alone and holding ``+`` or ``%XX`` (``c++.txt``) would be
+    misread; S3's encoded form of it (``c%2B%2B.txt``) is read right.
+    """
+    if not _ENCODED_KEY.fullmatch(key) or ("+" not in key and "%" not in key):
+        return key
+    try:
+        return urllib.parse.unquote_to_bytes(key.replace("+", " ")).decode("utf-8")
+    except UnicodeDecodeError:  # not the encoding of a UTF-8 key: it was raw
+        return key
+
+
 def _s3_object(detail: Any) -> tuple[str, str, str, dict[str, Any]] | str:
-    """(bucket, key, version id or ETag, default input) of an Object Created detail."""
+    """(bucket, key, identity of the upload, default input) of an Object Created detail.
+
+    The identity is the version id, which is unique per upload; with no version id, or the
+    version id ``null`` (versioning suspended: every upload replaces the ``null`` version), it
+    is the ETag (each content its own loop; an identical re-upload is the same input), else
+    the sequencer.
+    """
     if not isinstance(detail, dict):
         return "S3 event has no detail object"
     bucket = detail.get("bucket")
@@ -251,16 +365,18 @@ def _s3_object(detail: Any) -> tuple[str, str, str, dict[str, Any]] | str:
     name = bucket.get("name") if isinstance(bucket, dict) else None
     if not isinstance(name, str) or not name or not isinstance(obj, dict):
         return "S3 event has no detail.bucket.name or detail.object"
-    key = obj.get("key")
-    if not isinstance(key, str) or not key:
+    raw_key = obj.get("key")
+    if not isinstance(raw_key, str) or not raw_key:
         return "S3 event has no detail.object.key"
+    key = s3_key(raw_key)
     version_id = obj.get("version-id")
     etag = obj.get("etag")
-    version = next(
-        (v for v in (version_id, etag, obj.get("sequencer")) if isinstance(v, str) and v), None
+    real_version = version_id if isinstance(version_id, str) and version_id != "null" else None
+    identity = next(
+        (v for v in (real_version, etag, obj.get("sequencer")) if isinstance(v, str) and v), None
     )
-    if version is None:
-        return "S3 event has none of detail.object version-id, etag, sequencer"
+    if identity is None:
+        return "S3 event has none of detail.object version-id (other than null), etag, sequencer"
     default_input: dict[str, Any] = {
         "taskObject": f"s3://{name}/{key}",
         "bucket": name,
@@ -270,7 +386,7 @@ def _s3_object(detail: Any) -> tuple[str, str, str, dict[str, Any]] | str:
     }
     if isinstance(version_id, str) and version_id:
         default_input["versionId"] = version_id
-    return name, key, version, default_input
+    return name, key, identity, default_input
 
 
 # --------------------------------------------------------------------------------------------
@@ -278,24 +394,40 @@ def _s3_object(detail: Any) -> tuple[str, str, str, dict[str, Any]] | str:
 # --------------------------------------------------------------------------------------------
 
 
+def _timeouts(available: float) -> tuple[float, float] | None:
+    """(connect, read) timeouts for a call that must be over within ``available`` seconds;
+    None when not even :data:`MIN_CALL_SECONDS` is left."""
+    if available >= CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS:
+        return CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS
+    total = math.floor(available / TIMEOUT_STEP_SECONDS) * TIMEOUT_STEP_SECONDS
+    if total < MIN_CALL_SECONDS:
+        return None
+    connect = min(CONNECT_TIMEOUT_SECONDS, total / 4)
+    return connect, total - connect
+
+
 def _start(
     client: AugmentedAIRuntimeClient, settings: StarterSettings, item: _Item, deadline: float
 ) -> Result:
-    """StartHumanLoop with retries of transient errors until ``deadline`` (monotonic)."""
+    """StartHumanLoop with retries of transient errors; every call is over by ``deadline``
+    (monotonic). ``client`` is the one for calls with the full timeouts."""
     assert item.name is not None and item.input_content is not None
     attempts = 0
+    may_have_started = False  # an earlier attempt was sent and its answer lost
     while True:
-        if time.monotonic() >= deadline:
+        timeouts = _timeouts(deadline - time.monotonic())
+        if timeouts is None:
             return Result(
                 FAILED,
-                "no time left in this invocation; SQS will redeliver the message",
+                "no time left in this invocation for another call; SQS will redeliver the message",
                 attempts,
                 "TimeBudgetExhausted",
             )
+        caller = _client_for(client, timeouts)
         attempts += 1
         try:
             if settings.content_classifiers:
-                response = client.start_human_loop(
+                response = caller.start_human_loop(
                     HumanLoopName=item.name,
                     FlowDefinitionArn=settings.flow_definition_arn,
                     HumanLoopInput={"InputContent": item.input_content},
@@ -306,7 +438,7 @@ def _start(
                     },
                 )
             else:
-                response = client.start_human_loop(
+                response = caller.start_human_loop(
                     HumanLoopName=item.name,
                     FlowDefinitionArn=settings.flow_definition_arn,
                     HumanLoopInput={"InputContent": item.input_content},
@@ -316,18 +448,16 @@ def _start(
             code = str(error.response.get("Error", {}).get("Code", "Unknown"))
             message = _redact(str(error.response.get("Error", {}).get("Message", "")))
             if code == "ConflictException":
-                return Result(
-                    ALREADY_STARTED,
-                    "a human loop with this name exists (redelivered or duplicate input)",
-                    attempts,
-                    code,
-                )
+                return _conflict(item, attempts, may_have_started)
             status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-            transient = is_transient(code, status)
-            if not transient:
+            if not is_transient(code, status):
                 return Result(FAILED, f"{code}: {message}", attempts, code)
-            last = f"{code}: {message}"
-        except (BotoConnectionError, HTTPClientError) as error:
+            last = f"{code}: {message}"  # A2I answered: a repeat of the same start succeeds
+        except HTTPClientError as error:  # sent, then no answer (read timeout, closed, ...)
+            may_have_started = True
+            code = type(error).__name__
+            last = f"{code}: {error}"
+        except BotoConnectionError as error:  # never connected: nothing was sent
             code = type(error).__name__
             last = f"{code}: {error}"
         if attempts >= MAX_ATTEMPTS:
@@ -337,7 +467,7 @@ def _start(
         delay = RetryPolicy(MAX_ATTEMPTS, BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS).backoff(
             attempts
         )
-        if time.monotonic() + delay >= deadline:
+        if time.monotonic() + delay + MIN_CALL_SECONDS > deadline:
             return Result(
                 FAILED,
                 f"no time left in this invocation to retry; last: {last}",
@@ -345,6 +475,34 @@ def _start(
                 code,
             )
         time.sleep(delay)
+
+
+def _conflict(item: _Item, attempts: int, may_have_started: bool) -> Result:
+    """What a ConflictException for ``item``'s name means (see the module's docstring)."""
+    code = "ConflictException"
+    if item.content_named:
+        return Result(
+            ALREADY_STARTED,
+            "a human loop with this name exists; the name is derived from this input, so it "
+            "was started for it (redelivered or duplicate input)",
+            attempts,
+            code,
+        )
+    if may_have_started:
+        return Result(
+            ALREADY_STARTED,
+            "a human loop with this name exists, most likely started by an earlier attempt "
+            "for this message whose answer was lost",
+            attempts,
+            code,
+        )
+    return Result(
+        CONFLICT,
+        "a human loop with this name exists with different input (ConflictException): this "
+        "input was not started",
+        attempts,
+        code,
+    )
 
 
 _QUOTED_INPUT: Final = re.compile(r"Value '.*?' at '(humanLoopInput|dataAttributes)", re.S)
@@ -364,6 +522,16 @@ def _start_safely(
         return Result(FAILED, f"unexpected error: {type(error).__name__}: {error}"[:500])
 
 
+def _same_input(first: str, second: str) -> bool:
+    """True when two InputContents hold the same JSON (spacing and key order aside)."""
+    if first == second:
+        return True
+    try:
+        return bool(_DECODER.decode(first) == _DECODER.decode(second))
+    except (ValueError, RecursionError):
+        return False
+
+
 # --------------------------------------------------------------------------------------------
 # Cached state (one per execution environment)
 # --------------------------------------------------------------------------------------------
@@ -371,6 +539,24 @@ def _start_safely(
 _settings: StarterSettings | None = None
 _client: AugmentedAIRuntimeClient | None = None
 _executor: ThreadPoolExecutor | None = None
+_short_clients: dict[tuple[float, float], AugmentedAIRuntimeClient] = {}
+"""Clients with timeouts cut for calls near the deadline, by (connect, read)."""
+_clients_lock = threading.Lock()
+
+
+def _new_client(connect: float, read: float, pool: int) -> AugmentedAIRuntimeClient:
+    config = Config(
+        connect_timeout=connect,
+        read_timeout=read,
+        retries={"mode": "standard", "total_max_attempts": 1},  # _start retries
+        max_pool_connections=pool,
+        tcp_keepalive=True,
+        # Requests are built here from checked values (name pattern and length, input
+        # size); botocore's own checks (types, required members, minimums) would only
+        # repeat them, at about 5% of the CPU of each call.
+        parameter_validation=False,
+    )
+    return boto3.client("sagemaker-a2i-runtime", config=config)
 
 
 def _state() -> tuple[StarterSettings, AugmentedAIRuntimeClient]:
@@ -378,19 +564,29 @@ def _state() -> tuple[StarterSettings, AugmentedAIRuntimeClient]:
     if _settings is None:
         _settings = load_settings()
     if _client is None:
-        config = Config(
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            read_timeout=READ_TIMEOUT_SECONDS,
-            retries={"mode": "standard", "total_max_attempts": 1},  # _start retries
-            max_pool_connections=max(10, _settings.max_concurrency),
-            tcp_keepalive=True,
-            # Requests are built here from checked values (name pattern and length, input
-            # size); botocore's own checks (types, required members, minimums) would only
-            # repeat them, at about 5% of the CPU of each call.
-            parameter_validation=False,
+        _client = _new_client(
+            CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, max(10, _settings.max_concurrency)
         )
-        _client = boto3.client("sagemaker-a2i-runtime", config=config)
     return _settings, _client
+
+
+def _client_for(
+    client: AugmentedAIRuntimeClient, timeouts: tuple[float, float]
+) -> AugmentedAIRuntimeClient:
+    """``client`` for the full timeouts, else a cached client with ``timeouts``.
+
+    botocore fixes timeouts per client. Making one costs about 8 ms of CPU, so it happens only
+    near a deadline, at most once per (connect, read) step in an execution environment: at
+    most 12 of them.
+    """
+    if timeouts == (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS):
+        return client
+    with _clients_lock:
+        short = _short_clients.get(timeouts)
+        if short is None:
+            pool = max(10, _settings.max_concurrency if _settings is not None else 10)
+            short = _short_clients[timeouts] = _new_client(*timeouts, pool)
+    return short
 
 
 def _pool(size: int) -> ThreadPoolExecutor:
@@ -401,11 +597,13 @@ def _pool(size: int) -> ThreadPoolExecutor:
 
 
 def reset() -> None:
-    """Forget the cached settings, client and thread pool (for tests and benchmarks)."""
+    """Forget the cached settings, clients and thread pool (for tests and benchmarks)."""
     global _settings, _client, _executor
     if _executor is not None:
         _executor.shutdown(wait=True)
     _settings, _client, _executor = None, None, None
+    with _clients_lock:
+        _short_clients.clear()
 
 
 # --------------------------------------------------------------------------------------------
@@ -416,15 +614,40 @@ def reset() -> None:
 _MESSAGES: Final = {
     STARTED: "human loop started",
     ALREADY_STARTED: "human loop already started",
+    CONFLICT: "human loop name in use with different input",
     SKIPPED: "no human loop needed",
     FAILED: "message failed",
 }
 
 
 def _level(result: Result) -> str:
+    if result.outcome == CONFLICT:
+        return "WARNING"
     if result.outcome != FAILED:
         return "INFO"
     return "ERROR" if (result.reason or "").startswith("malformed") else "WARNING"
+
+
+def _follow(item: _Item, leader: _Item) -> Result:
+    """The result of ``item``, whose loop name ``leader`` (earlier in the batch) has too."""
+    assert leader.result is not None
+    same = item.content_named or _same_input(item.input_content or "", leader.input_content or "")
+    if leader.result.outcome == FAILED:
+        what = "duplicate of" if same else "same loop name, different input, as"
+        return Result(FAILED, f"{what} message {leader.message_id} in this batch, which failed")
+    if not same:
+        return Result(
+            CONFLICT,
+            f"same loop name as message {leader.message_id} in this batch, with different "
+            "input: this input was not started",
+        )
+    if leader.result.outcome == CONFLICT:
+        return Result(
+            CONFLICT,
+            f"duplicate of message {leader.message_id} in this batch, whose loop name is in "
+            "use with different input",
+        )
+    return Result(ALREADY_STARTED, f"duplicate of message {leader.message_id} in this batch")
 
 
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, list[dict[str, str]]]:
@@ -442,7 +665,7 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, list[dic
 
     items = [_prepare(record, settings) for record in records]
 
-    # One start per loop name: duplicates inside the batch share the first one's result.
+    # One start per loop name: the others with that name follow the first one's result.
     leaders: dict[str, _Item] = {}
     followers: list[tuple[_Item, _Item]] = []
     for item in items:
@@ -461,23 +684,22 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, list[dic
         for item, future in zip(to_start, futures, strict=True):
             item.result = future.result()
     for item, leader in followers:
-        assert leader.result is not None
-        if leader.result.outcome == FAILED:
-            item.result = Result(
-                FAILED, f"duplicate of message {leader.message_id} in this batch, which failed"
-            )
-        else:
-            item.result = Result(
-                ALREADY_STARTED, f"duplicate of message {leader.message_id} in this batch"
-            )
+        item.result = _follow(item, leader)
 
+    conflicts_fail = settings.on_conflict == "fail"
     failures: list[dict[str, str]] = []
     counts: dict[str, int] = {}
     for item in items:
         result = item.result
         assert result is not None
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
-        if result.outcome == FAILED and item.message_id:
+        extra: dict[str, Any] = {}
+        returned = result.outcome == FAILED
+        if result.outcome == CONFLICT:
+            extra["inputDigest"] = input_digest(item.input_content or "")
+            returned = conflicts_fail
+            extra["onConflict"] = settings.on_conflict
+        if returned and item.message_id:
             failures.append({"itemIdentifier": item.message_id})
         log(
             _level(result),
@@ -490,6 +712,7 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, list[dic
             attempts=result.attempts,
             errorCode=result.error_code,
             receiveCount=item.receive_count,
+            **extra,
         )
     log("INFO", "batch processed", records=len(items), **counts)
     return {"batchItemFailures": failures}
