@@ -1,6 +1,7 @@
 # Quick start on a fresh machine (Python 3.11, Node 20+, npm, pip):
 #   make synth   create .venv and node_modules, then `cdk synth` the example app into cdk.out/
-#   make test    the same set-up, then lint, type checks and the whole test suite
+#   make test    the same set-up, then lint, type checks, the docs build and the whole test suite
+#   make docs    the documentation site (mkdocs.yml, docs/) into site/, strict
 SHELL := /bin/bash
 VENV := .venv
 PYTHON ?= python3
@@ -11,7 +12,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup browser synth test lint typecheck unit bench clean
+.PHONY: setup browser synth test lint typecheck docs unit bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -43,7 +44,12 @@ typecheck: setup
 unit: setup browser
 	pytest -n $(PYTEST_WORKERS) -q
 
-test: lint typecheck unit
+# Strict: a broken link, anchor or API reference, or any warning, fails the build.
+# (NO_MKDOCS_2_WARNING silences Material's banner about MkDocs 2.0; mkdocs is pinned < 2.)
+docs: setup
+	NO_MKDOCS_2_WARNING=1 mkdocs build --strict --site-dir site
+
+test: lint typecheck docs unit
 
 bench: setup
 	python bench/synth.py
@@ -51,4 +57,4 @@ bench: setup
 	python bench/cli.py
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache site
