@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from aws_cdk import Duration
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -22,7 +23,21 @@ from constructs_a2i.packaged_function import (
 )
 from constructs_a2i.queues import DEAD_LETTER_RETENTION, secure_queue
 
-__all__ = ["HumanLoopResults"]
+__all__ = [
+    "EVENT_MAX_AGE",
+    "EVENT_RETRY_ATTEMPTS",
+    "FUNCTION_RETRY_ATTEMPTS",
+    "HumanLoopResults",
+]
+
+EVENT_RETRY_ATTEMPTS = 8
+"""EventBridge's retries of an event it could not hand to the function (the rule target's
+``MaximumRetryAttempts``)."""
+EVENT_MAX_AGE = Duration.hours(6)
+"""How long EventBridge keeps trying to hand an event over, and how long Lambda keeps it in
+the function's asynchronous queue (``MaximumEventAgeInSeconds`` of both)."""
+FUNCTION_RETRY_ATTEMPTS = 2
+"""Lambda's retries of an event the function failed on (the most Lambda allows)."""
 
 
 class HumanLoopResults(Construct):
@@ -35,8 +50,20 @@ class HumanLoopResults(Construct):
     A Lambda, triggered by the flow's ``SageMaker A2I HumanLoop Status Change`` events,
     reads ``output.json`` from the output bucket (for Completed loops) and sends one
     message with ``humanLoopName``, ``status``, ``failureCode``, ``failureReason``,
-    ``outputS3Uri``, ``inputContent`` and ``humanAnswers``. Events it could not deliver
-    after EventBridge's and Lambda's retries land in ``dead_letter_queue``.
+    ``outputS3Uri``, ``inputContent`` and ``humanAnswers``.
+
+    Nothing is lost, in two stages, both ending in ``dead_letter_queue``:
+
+    1. EventBridge hands each event to the function (an asynchronous invoke). If it cannot
+       (the function missing, no permission, the invoke throttled), it retries up to
+       :data:`EVENT_RETRY_ATTEMPTS` times for up to :data:`EVENT_MAX_AGE`, then puts the event
+       in ``dead_letter_queue`` (the rule target's dead-letter queue).
+    2. Once Lambda has accepted the event, the function's own errors (S3 or SQS errors, an
+       ``output.json`` that cannot be read, a timeout) are retried by Lambda
+       :data:`FUNCTION_RETRY_ATTEMPTS` times (after about one and then two minutes; throttled
+       events are kept up to :data:`EVENT_MAX_AGE`); then Lambda sends an invocation record,
+       the event (``requestPayload``) with the error (``responsePayload``), to
+       ``dead_letter_queue`` (the function's on-failure destination).
     """
 
     def __init__(
@@ -78,8 +105,21 @@ class HumanLoopResults(Construct):
                 "FLOW_DEFINITION_ARN": flow_definition.flow_definition_arn,
                 "DESTINATION_QUEUE_URL": destination.queue_url,
             },
-            dead_letter_queue=self.dead_letter_queue,
             description="Delivers each finished A2I human loop with its answers",
+        )
+        # An on-failure destination rather than the function's DeadLetterConfig: its record
+        # carries the error as well as the event. Lambda takes destinations "in addition to
+        # or instead of" a dead-letter queue; both on one queue would hold each failure twice.
+        self.function.configure_async_invoke(
+            retry_attempts=FUNCTION_RETRY_ATTEMPTS,
+            max_event_age=EVENT_MAX_AGE,
+            on_failure=destinations.SqsDestination(self.dead_letter_queue),
+        )
+        acknowledge(
+            self.dead_letter_queue,
+            "AwsSolutions-SQS3",
+            "This queue is the dead-letter queue: of the EventBridge rule's target and the "
+            "function's on-failure destination, which cdk-nag does not recognise as DLQ uses.",
         )
         # GetObject on the results only (grant_read_results would add List/GetBucket*).
         role.add_to_principal_policy(
@@ -107,8 +147,8 @@ class HumanLoopResults(Construct):
             statuses=statuses,
             target=targets.LambdaFunction(
                 self.function,
-                retry_attempts=8,
-                max_event_age=Duration.hours(6),
+                retry_attempts=EVENT_RETRY_ATTEMPTS,
+                max_event_age=EVENT_MAX_AGE,
                 dead_letter_queue=self.dead_letter_queue,
             ),
         )

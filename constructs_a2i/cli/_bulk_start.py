@@ -222,6 +222,9 @@ def start_human_loops(
     first: dict[str, InputItem] = {}
     queue: list[int] = []
     for index, item in enumerate(items):
+        if item.problem is not None:  # a poison line fails alone, never started
+            results[index] = StartResult(item, FAILED, item.problem)
+            continue
         earlier = first.setdefault(item.name, item)
         if earlier is item:
             queue.append(index)
@@ -336,6 +339,9 @@ def _write_lines(path: Path, results: Sequence[StartResult]) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with temporary.open("w", encoding="utf-8") as stream:
         for result in results:
+            if result.item.raw is not None:  # not parsed: written back as it was
+                stream.write(result.item.raw.rstrip("\r\n") + "\n")
+                continue
             record = dict(result.item.item)
             record[FAILURE_KEY] = {
                 "outcome": result.outcome,

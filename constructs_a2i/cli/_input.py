@@ -11,6 +11,14 @@ A file with a malformed line starts nothing: :func:`read_items` names the first 
 counts the others. Lines that fail are written back to ``<input>.failed.jsonl``
 (:func:`default_failed_path`) with a :data:`FAILURE_KEY` member saying why, which is ignored when
 that file is fed back as input.
+
+A *poison* line, a JSON object nested deeper than the package handles, fails alone: it is
+returned as an item with a :attr:`InputItem.problem` (naming its line), which is never started
+and counts as failed, while the other lines start. That is an object nested deeper than
+:data:`~constructs_a2i.core.untrusted_json.MAX_DEPTH` levels (it is not parsed, never into a
+``RecursionError``; it goes to the failed file as it was written) or an InputContent nested
+deeper than :data:`~constructs_a2i.core.untrusted_json.INPUT_CONTENT_MAX_DEPTH` (the
+``output.json`` A2I would write around it could not be read back).
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from constructs_a2i.cli._aws import CliError
-from constructs_a2i.core import strict_json
+from constructs_a2i.core import strict_json, untrusted_json
 from constructs_a2i.core.limits import INPUT_CONTENT_MAX_LENGTH
 from constructs_a2i.core.loop_names import content_loop_name, id_loop_name, identity_value
 from constructs_a2i.core.paths import MISSING
@@ -45,6 +53,10 @@ class InputItem:
     """The InputContent (JSON text) sent to A2I."""
     item: dict[str, Any]
     """The parsed line (without a ``__a2i_failure__`` member)."""
+    problem: str | None = None
+    """Why this line fails alone, without being started (it is nested too deep); else None."""
+    raw: str | None = None
+    """The line's text, for a line too deep to parse (``item`` is then empty)."""
 
 
 def read_items(
@@ -59,7 +71,7 @@ def read_items(
 
     Raise CliError naming the first malformed line (not UTF-8, not standard JSON, not an
     object, no id, input too large) and how many more there are: nothing is started from a
-    malformed file.
+    malformed file. A line nested too deep is an item with a :attr:`~InputItem.problem`.
     """
     items: list[InputItem] = []
     problems: list[tuple[int, str]] = []
@@ -95,7 +107,12 @@ def _parse_line(
     if not text.strip():
         return None, None
     try:
-        value = strict_json.loads(text)
+        value = untrusted_json.loads(text, parse=strict_json.loads)
+    except untrusted_json.JsonTooDeepError as error:
+        if not text.lstrip().startswith("{"):  # only arrays and objects nest
+            return "expected a JSON object, got an array", None
+        problem = f"line {number}: {error}; it was not read"
+        return None, InputItem(line=number, name="", content="", item={}, problem=problem, raw=text)
     except json.JSONDecodeError as error:
         return f"not valid JSON: {error.msg} at column {error.colno}", None
     except ValueError as error:  # NaN, Infinity or -Infinity
@@ -119,6 +136,15 @@ def _parse_line(
         if payload is MISSING:
             return f"--input-path {input_path.text!r} is missing", None
     content = strict_json.compact(payload)
+    limit = untrusted_json.INPUT_CONTENT_MAX_DEPTH
+    if content.count("[") + content.count("{") > limit:  # else it cannot nest deeper
+        depth = untrusted_json.nesting_depth(payload)
+        if depth > limit:
+            problem = (
+                f"line {number}: the input nests {depth} levels deep; at most {limit} are "
+                "started, so that its output.json can be read back"
+            )
+            return None, InputItem(line=number, name=name, content="", item=value, problem=problem)
     if len(content) > INPUT_CONTENT_MAX_LENGTH:
         return (
             f"the input is {len(content)} characters; A2I accepts at most "

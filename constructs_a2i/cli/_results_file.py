@@ -4,33 +4,60 @@ A row holds the loop's name and creation time, its flow definition, the output's
 answer's index, worker id, acceptance and submission times, time spent, the answer and the
 loop's input (:func:`answer_rows`).
 
-* ``.jsonl``: one JSON object per row; ``answerContent`` and ``inputContent`` stay JSON objects.
-  Rows are appended.
+* ``.jsonl``: one JSON object per row; ``answerContent`` and ``inputContent`` stay JSON objects,
+  exactly as in ``output.json``. Rows are appended. Characters UTF-8 cannot encode (a lone
+  surrogate such as ``"\\ud800"``) are written as ``\\uXXXX`` escapes, which decode to the same
+  text (:func:`constructs_a2i.core.untrusted_json.dumps`).
 * ``.csv``: the answer is flattened into ``answer.<path>`` columns (:func:`flatten`);
   ``inputContent`` is a JSON text column. The file is rewritten (atomically) with the union of
   the columns.
+
+CSV is meant for spreadsheets, and the answers come from workers (anonymous ones, with the
+public crowd), so it is written defensively:
+
+* **No formulas.** A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return (OWASP's CSV-injection list) is written with a ``'`` in front, so a spreadsheet shows it
+  as text instead of evaluating it (:func:`neutralize_cell`); so is a cell that starts with
+  ``'`` followed by those, so that :func:`restore_cell` can undo it exactly. Numbers are written
+  as they are. JSON Lines files keep every value raw.
+* **No value dropped.** Dots and backslashes in answer keys are escaped in column names
+  (``{"label.x": 2}`` is ``answer.label\\.x``, ``{"label": {"x": 1}}`` is ``answer.label.x``), so
+  two different answers never share a column.
+* **Any size.** A cell may be as large as the value it holds (a Textract loop's input is often
+  larger than the csv module's default limit of 131,072 characters), so files are read back with
+  the limit raised to :data:`CSV_FIELD_SIZE_LIMIT`.
+* A lone surrogate, which no UTF-8 file can hold, becomes U+FFFD in a text cell (the JSON
+  ``inputContent`` column escapes it instead).
 
 :func:`downloaded_names` reads back which loops a file already has, so a re-run skips them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from constructs_a2i.cli._aws import CliError
+from constructs_a2i.core import untrusted_json
 
 __all__ = [
     "ANSWER_PREFIX",
     "BASE_COLUMNS",
+    "CSV_FIELD_SIZE_LIMIT",
+    "FORMULA_TRIGGERS",
     "answer_rows",
+    "column_key",
     "downloaded_names",
     "flatten",
+    "neutralize_cell",
     "output_format",
+    "restore_cell",
     "write_rows",
 ]
 
@@ -49,6 +76,15 @@ BASE_COLUMNS: Final = (
 ANSWER_PREFIX: Final = "answer."
 """CSV columns of the flattened ``answerContent`` start with this."""
 _FORMATS: Final = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a CSV cell as a formula (OWASP, CSV Injection)."""
+CSV_FIELD_SIZE_LIMIT: Final = 2**31 - 1
+"""The largest CSV field read back: the csv module's maximum on every platform (a C ``long``).
+
+A cell holds a whole value: an InputContent of up to
+:data:`~constructs_a2i.core.limits.INPUT_CONTENT_MAX_LENGTH` characters, which JSON escaping can
+make several times longer, or an answer of any size, so no smaller bound is safe."""
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def output_format(path: Path) -> str:
@@ -59,16 +95,39 @@ def output_format(path: Path) -> str:
     return found
 
 
+def column_key(key: str) -> str:
+    """One object key as part of a column name: ``\\`` and ``.`` escaped with a backslash."""
+    return key.replace("\\", "\\\\").replace(".", "\\.")
+
+
 def flatten(value: Any, prefix: str) -> dict[str, Any]:
-    """Objects flattened to dotted keys under ``prefix``; arrays become JSON text."""
+    """Objects flattened to dotted keys under ``prefix``; arrays become JSON text.
+
+    Keys are escaped (:func:`column_key`), so every leaf gets its own column: ``{"a": {"b": 1},
+    "a.b": 2}`` gives ``prefix.a.b`` and ``prefix.a\\.b``.
+    """
     if isinstance(value, dict):
         flat: dict[str, Any] = {}
         for key, inner in value.items():
-            flat.update(flatten(inner, f"{prefix}.{key}"))
+            flat.update(flatten(inner, f"{prefix}.{column_key(str(key))}"))
         return flat if flat else {prefix: "{}"}
     if isinstance(value, list):
-        return {prefix: json.dumps(value, ensure_ascii=False, separators=(",", ":"))}
+        return {prefix: untrusted_json.dumps(value, separators=(",", ":"))}
     return {prefix: value}
+
+
+def neutralize_cell(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet evaluates: a ``'`` in front when it starts with a
+    formula trigger (:data:`FORMULA_TRIGGERS`), or with quotes followed by one (so that
+    :func:`restore_cell` is its exact inverse)."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_TRIGGERS) else text
+
+
+def restore_cell(cell: str) -> str:
+    """The text a cell written by :func:`neutralize_cell` holds."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_TRIGGERS):
+        return cell[1:]
+    return cell
 
 
 def answer_rows(
@@ -109,6 +168,16 @@ def answer_rows(
     return rows
 
 
+@contextlib.contextmanager
+def _large_fields() -> Iterator[None]:
+    """Read CSV fields of any size (:data:`CSV_FIELD_SIZE_LIMIT`); the old limit after."""
+    previous = csv.field_size_limit(CSV_FIELD_SIZE_LIMIT)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def downloaded_names(path: Path, fmt: str) -> set[str]:
     """The ``humanLoopName`` of every row already in ``path`` (empty if it does not exist)."""
     if not path.exists():
@@ -116,23 +185,38 @@ def downloaded_names(path: Path, fmt: str) -> set[str]:
     names: set[str] = set()
     with path.open(encoding="utf-8", newline="") as stream:
         if fmt == "csv":
-            reader = csv.DictReader(stream)
-            if reader.fieldnames is not None and "humanLoopName" not in reader.fieldnames:
-                raise CliError(f"{path} has no humanLoopName column: is it an a2i results file?")
-            names.update(row["humanLoopName"] for row in reader if row.get("humanLoopName"))
+            with _large_fields():
+                reader = csv.DictReader(stream)
+                if reader.fieldnames is not None and "humanLoopName" not in reader.fieldnames:
+                    raise CliError(
+                        f"{path} has no humanLoopName column: is it an a2i results file?"
+                    )
+                names.update(
+                    restore_cell(row["humanLoopName"]) for row in reader if row.get("humanLoopName")
+                )
             return names
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
+                row = untrusted_json.loads(line)
+            except untrusted_json.JsonTooDeepError as error:
+                raise CliError(f"{path}:{number}: {error}; fix or remove that line") from None
+            except ValueError as error:
+                message = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
                 raise CliError(
-                    f"{path}:{number}: not valid JSON ({error.msg}); fix or remove that line"
+                    f"{path}:{number}: not valid JSON ({message}); fix or remove that line"
                 ) from None
             if isinstance(row, dict) and isinstance(row.get("humanLoopName"), str):
                 names.add(row["humanLoopName"])
     return names
+
+
+def _cell(value: Any) -> Any:
+    """A new row's value as a CSV cell: text made safe for spreadsheets and UTF-8."""
+    if not isinstance(value, str):
+        return value
+    return neutralize_cell(_SURROGATE.sub("\ufffd", value))
 
 
 def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -142,9 +226,9 @@ def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
         flat.update(flatten(answer, ANSWER_PREFIX.rstrip(".")))
     content = row.get("inputContent")
     flat["inputContent"] = (
-        None if content is None else json.dumps(content, ensure_ascii=False, sort_keys=True)
+        None if content is None else untrusted_json.dumps(content, sort_keys=True)
     )
-    return flat
+    return {key: _cell(value) for key, value in flat.items()}
 
 
 def write_rows(path: Path, fmt: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -153,12 +237,13 @@ def write_rows(path: Path, fmt: str, rows: Sequence[dict[str, Any]]) -> None:
         return
     if fmt == "jsonl":
         with path.open("a", encoding="utf-8") as stream:
-            stream.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+            stream.write("".join(untrusted_json.dumps(row) + "\n" for row in rows))
         return
     existing: list[dict[str, Any]] = []
     columns: list[str] = []
     if path.exists():
-        with path.open(encoding="utf-8", newline="") as stream:
+        # Rows already in the file were made safe when they were written: copied as they are.
+        with path.open(encoding="utf-8", newline="") as stream, _large_fields():
             reader = csv.DictReader(stream)
             columns = list(reader.fieldnames or [])
             existing = list(reader)

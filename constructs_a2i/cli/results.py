@@ -9,7 +9,8 @@ the worker id, acceptance and submission times, time spent, the answer and the l
   JSON objects. Rows of new loops are appended.
 * ``--out results.csv``: the answer is flattened into ``answer.<path>`` columns
   (``answer.sentiment.label``); ``inputContent`` is a JSON text column. The file is rewritten
-  (atomically) with the union of the columns.
+  (atomically) with the union of the columns. Text that a spreadsheet would run as a formula is
+  neutralised (:mod:`constructs_a2i.cli._results_file` says how).
 
 This module downloads the outputs and holds the command; the file format is
 :mod:`constructs_a2i.cli._results_file`'s.
@@ -19,6 +20,11 @@ downloads only new results. Failed, Stopped and in-progress loops have no answer
 counts them. A Completed loop whose output has no answers gets one row with empty answer
 fields, so it is not downloaded again.
 
+An output that cannot be read fails its loop alone: missing, not JSON, not an object, or nested
+deeper than :data:`~constructs_a2i.core.untrusted_json.MAX_DEPTH` levels (read as
+:mod:`constructs_a2i.core.output_json` says, never into a ``RecursionError``). The summary names
+the loop and why, the other loops are written, and the next run tries that loop again.
+
 Exit status: 0, or 3 when some outputs could not be read (the summary says why), 130 after
 Ctrl-C (rows downloaded so far are written), 1 on an error.
 """
@@ -26,7 +32,6 @@ Ctrl-C (rows downloaded so far are written), 1 on an error.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -68,6 +73,7 @@ from constructs_a2i.cli._results_file import (
 )
 from constructs_a2i.cli._retry import call_with_retries, error_code
 from constructs_a2i.cli._time import time_option
+from constructs_a2i.core.output_json import OutputDocumentError, parse_output
 from constructs_a2i.core.s3_uri import parse_s3_uri
 from constructs_a2i.core.statuses import LOOP_COMPLETED
 
@@ -141,12 +147,9 @@ def _download(a2i: AugmentedAIRuntimeClient, s3: S3Client, summary: dict[str, An
         result.error = str(error)
         return result
     try:
-        document = json.loads(body)
-    except ValueError as error:
-        result.error = f"{uri} is not JSON: {error}"
-        return result
-    if not isinstance(document, dict):
-        result.error = f"{uri} is not an A2I output document"
+        document = parse_output(body, uri)
+    except OutputDocumentError as error:  # not JSON, nested too deep, not an object
+        result.error = str(error)
         return result
     result.rows = answer_rows(document, loop_name=name, output_uri=uri, creation_time=created)
     return result

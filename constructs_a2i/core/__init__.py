@@ -13,6 +13,9 @@ One fact, one module:
 * :mod:`~constructs_a2i.core.paths`: the message-path grammar (``$.a.b``, ``items[0].id``);
 * :mod:`~constructs_a2i.core.activation`: when a message starts a loop (parse, check, evaluate);
 * :mod:`~constructs_a2i.core.strict_json`: JSON as A2I accepts it (no NaN or Infinity);
+* :mod:`~constructs_a2i.core.untrusted_json`: JSON from outside: nesting bounded on the way in,
+  text SQS and UTF-8 accept on the way out;
+* :mod:`~constructs_a2i.core.output_json`: how an A2I ``output.json`` is read;
 * :mod:`~constructs_a2i.core.retry`: which errors are transient, and the backoff;
 * :mod:`~constructs_a2i.core.s3_uri`: S3 object URIs and URLs;
 * :mod:`~constructs_a2i.core.statuses`: flow-definition and human-loop statuses;

@@ -325,6 +325,68 @@ def test_malformed_jsonl_is_one_line_with_the_line_number(
     assert fake.calls_to("StartHumanLoop") == []
 
 
+def test_a_line_nested_too_deep_fails_alone(
+    run: Run, fake: FakeA2I, flow_arn: str, tmp_path: Path
+) -> None:
+    """A poison line (50,000 levels: json.loads raises RecursionError) used to stop the whole
+    command with "maximum recursion depth exceeded", naming no line. Now it fails alone, as does
+    an input nested deeper than A2I's output.json could be read back; the others start."""
+    poison = '{"id": "b", "deep": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    deep: Any = "x"
+    for _ in range(150):
+        deep = [deep]
+    source = tmp_path / "items.jsonl"
+    source.write_text(
+        "\n".join(['{"id": "a"}', poison, '{"id": "c"}', json.dumps({"id": "d", "deep": deep})])
+        + "\n",
+        encoding="utf-8",
+    )
+    base = ("loops", "start", "--flow", FLOW_NAME, "--id-field", "id")
+
+    result = run("--output", "json", *base, "--input", str(source))
+
+    assert result.exit_code == 3, result.output
+    report = summary(result.stdout)
+    assert (report["lines"], report["started"], report["failed"]) == (4, 2, 2)
+    assert sorted(fake.human_loops) == sorted(
+        loop_names.id_loop_name(flow_arn, identity) for identity in ("a", "c")
+    )
+    failed_file = tmp_path / "items.failed.jsonl"
+    written = failed_file.read_text(encoding="utf-8").splitlines()
+    assert written[0] == poison  # not parsed, so written back as it was
+    fourth = json.loads(written[1])
+    assert fourth["id"] == "d" and fourth["deep"] == deep
+    assert fourth[_input.FAILURE_KEY]["line"] == 4
+    assert fourth[_input.FAILURE_KEY]["reason"] == (
+        "line 4: the input nests 151 levels deep; at most 100 are started, so that its "
+        "output.json can be read back"
+    )
+
+    # Fed back, the poison line is named again and stays in the file, unchanged.
+    again = run(*base, "--input", str(failed_file))
+    assert again.exit_code == 3, again.output
+    assert "line 1: JSON nested deeper than 200 levels; it was not read" in again.stdout
+    assert "Traceback" not in again.output
+    rewritten = failed_file.read_text(encoding="utf-8").splitlines()
+    assert rewritten[0] == poison and len(rewritten) == 2
+    assert json.loads(rewritten[1])[_input.FAILURE_KEY]["line"] == 2
+
+
+def test_an_array_nested_too_deep_is_malformed(
+    run: Run, fake: FakeA2I, flow_arn: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "items.jsonl"
+    source.write_text('{"id": "a"}\n' + "[" * 50_000 + "]" * 50_000 + "\n", encoding="utf-8")
+
+    result = run("loops", "start", "--flow", FLOW_NAME, "--input", str(source), "--id-field", "id")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {source}:2: expected a JSON object, got an array; nothing was started\n"
+    )
+    assert fake.calls_to("StartHumanLoop") == []
+
+
 def test_missing_id_is_malformed(run: Run, fake: FakeA2I, flow_arn: str, tmp_path: Path) -> None:
     source = write_jsonl(tmp_path / "items.jsonl", [{"id": "a"}, {"other": 1}])
 

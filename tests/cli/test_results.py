@@ -24,6 +24,7 @@ from rich.progress import Progress
 
 from constructs_a2i.cli import _results_file, results
 from constructs_a2i.cli._aws import Clients
+from constructs_a2i.core.limits import INPUT_CONTENT_MAX_LENGTH
 from constructs_a2i.core.s3_uri import parse_s3_uri
 from constructs_a2i.testing import FakeA2I
 from tests.conftest import fixture_json
@@ -80,6 +81,15 @@ class Loops:
             document["humanAnswers"] = answers
         key = uri.split(f"s3://{OUTPUT_BUCKET}/", 1)[1]
         self.s3.put_object(Bucket=OUTPUT_BUCKET, Key=key, Body=json.dumps(document).encode())
+        return uri
+
+    def complete_with_body(self, name: str, body: bytes) -> str:
+        """Complete ``name`` with ``body`` as its output.json; return the URI."""
+        loop = self.fake.complete_human_loop(name)
+        uri = loop.output_s3_uri
+        assert uri is not None
+        key = uri.split(f"s3://{OUTPUT_BUCKET}/", 1)[1]
+        self.s3.put_object(Bucket=OUTPUT_BUCKET, Key=key, Body=body)
         return uri
 
 
@@ -303,3 +313,232 @@ def test_export_results_draws_progress_on_a_terminal(
     assert len(report.exported) == 3 and report.errors == []
     drawn = screen.getvalue()
     assert "Listing human loops" in drawn and "Downloading results" in drawn
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile and unlucky input
+# ---------------------------------------------------------------------------------------------
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Columns and rows of a CSV file, whatever the size of its cells."""
+    previous = csv.field_size_limit(_results_file.CSV_FIELD_SIZE_LIMIT)
+    try:
+        with path.open(newline="", encoding="utf-8") as stream:
+            reader = csv.DictReader(stream)
+            return list(reader.fieldnames or []), list(reader)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def nested_output(depth: int) -> bytes:
+    """An output.json (the fixture's) whose answer is nested ``depth`` levels deep."""
+    text = json.dumps(sample_output())
+    return text.replace('{"sentiment": {"label": "Positive"}}', "[" * depth + "]" * depth).encode()
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_a_deeply_nested_output_fails_its_loop_alone_on_every_run(
+    run: Run, loops: Loops, tmp_path: Path, suffix: str
+) -> None:
+    """It used to raise RecursionError out of the download threads: exit 1, nothing written,
+    and the same on every later run."""
+    first, poison, last = loops.start("a"), loops.start("b"), loops.start("c")
+    loops.complete(first)
+    poison_uri = loops.complete_with_body(poison, nested_output(50_000))
+    loops.complete(last)
+    out = tmp_path / f"results{suffix}"
+
+    result = run("results", "--flow", FLOW_NAME, "--out", str(out))
+
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output and "recursion" not in result.output
+    assert f"{poison}: {poison_uri} is nested deeper than 200 levels" in result.stdout
+    written = read_jsonl(out) if suffix == ".jsonl" else read_csv(out)[1]
+    assert [row["humanLoopName"] for row in written] == [first, last]
+
+    again = run("--output", "json", "results", "--flow", FLOW_NAME, "--out", str(out))
+    assert again.exit_code == 3, again.output
+    report = json.loads(again.stdout)
+    assert report["alreadyDownloaded"] == 2
+    assert [error["humanLoopName"] for error in report["errors"]] == [poison]
+    assert "nested deeper than 200 levels" in report["errors"][0]["error"]
+
+
+HOSTILE_ANSWERS: dict[str, Any] = {
+    "dde": "=cmd|' /C calc'!A0",
+    "at": "@SUM(1)",
+    "plus": "+1+1",
+    "minus": "-2+3",
+    "tab": "\t=1+1",
+    "cr": "\r=1+1",
+    "quoted": "'=already quoted",
+    "quote": "'tis fine",
+    "plain": "Positive",
+    "number": -2,
+    "fraction": -0.5,
+}
+
+
+def test_csv_cells_that_a_spreadsheet_would_evaluate_are_neutralised(
+    run: Run, loops: Loops, tmp_path: Path
+) -> None:
+    """OWASP's CSV-injection rule: a cell starting with = + - @ tab or CR gets a ' in front
+    (https://owasp.org/www-community/attacks/CSV_Injection). JSON Lines keep the raw values."""
+    first, second = loops.start("one"), loops.start('=HYPERLINK("http://x")')
+    answer = copy.deepcopy(sample_output()["humanAnswers"][0])
+    answer["answerContent"] = dict(HOSTILE_ANSWERS)
+    answer["workerId"] = "@worker"
+    loops.complete(first, [answer])
+    csv_out, jsonl_out = tmp_path / "results.csv", tmp_path / "results.jsonl"
+
+    assert run("results", "--flow", FLOW_NAME, "--out", str(csv_out)).exit_code == 0
+    assert run("results", "--flow", FLOW_NAME, "--out", str(jsonl_out)).exit_code == 0
+
+    _, [row] = read_csv(csv_out)
+    cells = {
+        key[len("answer.") :]: value for key, value in row.items() if key.startswith("answer.")
+    }
+    assert cells == {
+        "dde": "'=cmd|' /C calc'!A0",
+        "at": "'@SUM(1)",
+        "plus": "'+1+1",
+        "minus": "'-2+3",
+        "tab": "'\t=1+1",
+        "cr": "'\r=1+1",
+        "quoted": "''=already quoted",
+        "quote": "'tis fine",
+        "plain": "Positive",
+        "number": "-2",  # numbers are numbers, not formulas
+        "fraction": "-0.5",
+    }
+    assert row["workerId"] == "'@worker"
+    for key, value in HOSTILE_ANSWERS.items():
+        if isinstance(value, str):
+            assert _results_file.restore_cell(cells[key]) == value
+    [(jsonl_row)] = read_jsonl(jsonl_out)
+    assert jsonl_row["answerContent"] == HOSTILE_ANSWERS and jsonl_row["workerId"] == "@worker"
+
+    # A later run rewrites the file: rows already there are copied, not quoted twice, and the
+    # new loop's JSON input column is checked too.
+    loops.complete(second)
+    assert run("results", "--flow", FLOW_NAME, "--out", str(csv_out)).exit_code == 0
+    _, rows = read_csv(csv_out)
+    assert {key: rows[0][key] for key in row} == row  # (the new loop added a column)
+    assert json.loads(rows[1]["inputContent"]) == {"taskObject": '=HYPERLINK("http://x")'}
+    for each in rows:
+        for value in each.values():
+            if value and value.startswith(_results_file.FORMULA_TRIGGERS):
+                float(value)  # only numbers may start with + or -
+
+
+def test_neutralised_cells_are_restored_exactly() -> None:
+    for text in ["=1", "'=1", "''=1", "'", "''", "'x", "", "x=1", "-", "\t", "@", "+-="]:
+        cell = _results_file.neutralize_cell(text)
+        assert not cell.startswith(_results_file.FORMULA_TRIGGERS)
+        assert _results_file.restore_cell(cell) == text
+
+
+def test_loop_names_read_back_from_a_csv_are_restored(tmp_path: Path) -> None:
+    out = tmp_path / "results.csv"
+    rows = [
+        {"humanLoopName": name, "answerContent": {"x": 1}}
+        for name in ["=odd-name", "plain-name", "'=quoted"]
+    ]
+    _results_file.write_rows(out, "csv", rows)
+    assert _results_file.downloaded_names(out, "csv") == {"=odd-name", "plain-name", "'=quoted"}
+
+
+def test_flattened_answer_keys_never_share_a_column(run: Run, loops: Loops, tmp_path: Path) -> None:
+    """``{"label": {"x": 1}, "label.x": 2}`` used to give two ``answer.label.x`` values, one of
+    them silently dropped."""
+    name = loops.start()
+    answer = copy.deepcopy(sample_output()["humanAnswers"][0])
+    answer["answerContent"] = {"label": {"x": 1}, "label.x": 2, "a\\.b": 3, "a\\": {"b": 4}}
+    loops.complete(name, [answer])
+    out = tmp_path / "results.csv"
+
+    assert run("results", "--flow", FLOW_NAME, "--out", str(out)).exit_code == 0
+
+    columns, [row] = read_csv(out)
+    answers = {key: row[key] for key in columns if key.startswith("answer.")}
+    assert answers == {
+        "answer.label.x": "1",
+        "answer.label\\.x": "2",
+        "answer.a\\\\\\.b": "3",
+        "answer.a\\\\.b": "4",
+    }
+    assert _results_file.flatten({"label": {"x": 1}, "label.x": 2}, "answer") == {
+        "answer.label.x": 1,
+        "answer.label\\.x": 2,
+    }
+
+
+def test_csv_with_cells_over_the_default_field_limit_is_read_back(
+    run: Run, loops: Loops, tmp_path: Path
+) -> None:
+    """A Textract-sized input (150,000 characters) makes a cell over the csv module's default
+    limit (131,072): the next run used to fail with "field larger than field limit"."""
+    big, small = loops.start("x" * 150_000), loops.start()
+    loops.complete(big)
+    out = tmp_path / "results.csv"
+    assert run("results", "--flow", FLOW_NAME, "--out", str(out)).exit_code == 0
+    assert csv.field_size_limit() == 131_072  # the command leaves the module's limit as it was
+
+    loops.complete(small)
+    again = run("--output", "json", "results", "--flow", FLOW_NAME, "--out", str(out))
+
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["alreadyDownloaded"] == 1
+    _, rows = read_csv(out)
+    assert [row["humanLoopName"] for row in rows] == [big, small]
+    assert json.loads(rows[0]["inputContent"]) == {"taskObject": "x" * 150_000}
+
+
+def test_csv_holds_the_largest_input_a2i_accepts(tmp_path: Path) -> None:
+    """InputContent of INPUT_CONTENT_MAX_LENGTH characters, every one of which JSON escapes
+    (a double quote becomes two characters, then CSV doubles the quote): written, read back,
+    and rewritten with a new row."""
+    content = '"' * (INPUT_CONTENT_MAX_LENGTH - 2)
+    out = tmp_path / "results.csv"
+    row = {"humanLoopName": "big", "answerContent": {"x": 1}, "inputContent": content}
+
+    _results_file.write_rows(out, "csv", [row])
+    _results_file.write_rows(out, "csv", [{**row, "humanLoopName": "next", "inputContent": 1}])
+
+    assert _results_file.downloaded_names(out, "csv") == {"big", "next"}
+    _, rows = read_csv(out)
+    assert json.loads(rows[0]["inputContent"]) == content
+
+
+def test_a_lone_surrogate_does_not_stop_the_export(run: Run, loops: Loops, tmp_path: Path) -> None:
+    """``"\\ud800"`` in an answer (json.loads reads it) used to raise UnicodeEncodeError while
+    writing the file: exit 1 and nothing written, on every run."""
+    name = loops.start("broken \ud800 input")
+    answer = copy.deepcopy(sample_output()["humanAnswers"][0])
+    answer["answerContent"] = {"comment": "half a pair: \ud83d", "label": "é"}
+    loops.complete(name, [answer])  # json.dumps writes \ud83d escapes, as A2I would
+    jsonl_out, csv_out = tmp_path / "results.jsonl", tmp_path / "results.csv"
+
+    assert run("results", "--flow", FLOW_NAME, "--out", str(jsonl_out)).exit_code == 0
+    assert run("results", "--flow", FLOW_NAME, "--out", str(csv_out)).exit_code == 0
+
+    [row] = read_jsonl(jsonl_out)  # exactly what output.json holds
+    assert row["answerContent"] == {"comment": "half a pair: \ud83d", "label": "é"}
+    assert row["inputContent"] == {"taskObject": "broken \ud800 input"}
+    _, [cells] = read_csv(csv_out)
+    assert cells["answer.comment"] == "half a pair: \ufffd"
+    assert cells["answer.label"] == "é"
+    assert json.loads(cells["inputContent"]) == {"taskObject": "broken \ud800 input"}
+
+
+def test_a_results_file_line_nested_too_deep_is_named(
+    run: Run, loops: Loops, tmp_path: Path
+) -> None:
+    out = tmp_path / "results.jsonl"
+    out.write_text('{"humanLoopName": "a"}\n{"x": ' + "[" * 5000 + "]" * 5000 + "}\n")
+    result = run("results", "--flow", FLOW_NAME, "--out", str(out))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {out}:2: JSON nested deeper than 200 levels; fix or remove that line\n"
+    )

@@ -1,4 +1,5 @@
-"""HumanLoopStarter, StarterSource, Activation, HumanLoopResults and status-change rules."""
+"""HumanLoopStarter, StarterSource, Activation and status-change rules (HumanLoopResults:
+test_human_loop_results.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from constructs_a2i import (
     A2IValidationError,
     Activation,
     FlowDefinition,
-    HumanLoopResults,
     HumanLoopStarter,
     StarterSource,
 )
@@ -410,37 +410,6 @@ class TestStatusChange:
         detail = rule["Properties"]["EventPattern"]["detail"]
         assert detail["flowDefinitionArn"] == [{"Fn::GetAtt": [_cr_id(stack), "FlowDefinitionArn"]}]
         assert detail["humanLoopStatus"] == ["Completed", "Failed", "Stopped"]
-
-
-def test_results_construct() -> None:
-    stack = new_stack()
-    flow = make_flow(stack)
-    destination = sqs.Queue(stack, "Destination")
-    results = HumanLoopResults(stack, "Results", flow_definition=flow, destination=destination)
-    template = Template.from_stack(stack).to_json()
-    function = only(template, "AWS::Lambda::Function", "ResultsFunction")["Properties"]
-    assert function["Environment"]["Variables"]["DESTINATION_QUEUE_URL"] == {
-        "Ref": next(k for k in resources(template, "AWS::SQS::Queue") if "Destination" in k)
-    }
-    assert function["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0].startswith(
-        "ResultsDeadLetterQueue"
-    )
-    rule = only(template, "AWS::Events::Rule")["Properties"]
-    assert rule["Targets"][0]["RetryPolicy"] == {
-        "MaximumEventAgeInSeconds": 21600,
-        "MaximumRetryAttempts": 8,
-    }
-    policy = only(template, "AWS::IAM::Policy", "ResultsRole")["Properties"]["PolicyDocument"]
-    actions = {a for st in policy["Statement"] for a in _as_list(st["Action"])}
-    assert {"s3:GetObject", "kms:Decrypt", "sqs:SendMessage"} <= actions
-    assert not any(a.startswith("s3:") and a != "s3:GetObject" for a in actions)
-    get = next(st for st in policy["Statement"] if st["Action"] == "s3:GetObject")
-    assert get["Resource"]["Fn::Join"][1][-1] == "/a2i-output/*"
-    assert results.rule is not None
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _cr_id(stack: Stack) -> str:

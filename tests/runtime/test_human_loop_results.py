@@ -19,6 +19,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from constructs_a2i.core import untrusted_json
+from constructs_a2i.core.output_json import OutputDocumentError
 from constructs_a2i.runtime.human_loop_results import index as results
 from constructs_a2i.testing import FakeA2I
 from tests.conftest import fixture_json
@@ -247,6 +249,9 @@ def test_oversized_result_is_sent_as_a_pointer_to_output_json(aws: Aws) -> None:
     assert body["humanAnswers"] == []
     assert body["outputS3Uri"] == OUTPUT_URI
     assert len(message["Body"].encode()) <= results.MESSAGE_MAX_BYTES
+    # The input went first; the answers alone were still too large, so they went too.
+    assert body["omitted"] == ["inputContent", "humanAnswers"]
+    assert body["inputContent"] is None
 
 
 def test_missing_configuration_is_reported(moto_env: None) -> None:
@@ -306,3 +311,148 @@ def test_events_from_the_fake_lifecycle_are_delivered(monkeypatch: pytest.Monkey
     assert by_name["expired"]["humanAnswers"] == []
     assert by_name["stopped"]["status"] == "Stopped"
     assert all(body["flowDefinitionArn"] == flow_arn for body in bodies)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile and unlucky input: poison documents, characters SQS refuses, oversized results
+# ---------------------------------------------------------------------------------------------
+
+SECOND_KEY = KEY.replace("humanloop-nov-14-1", "humanloop-nov-14-2")
+
+
+def sqs_refuses(body: str) -> list[str]:
+    """The characters of ``body`` outside what SQS's SendMessage accepts in a MessageBody:
+    ``#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF``
+    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+    moto does not check them; real SQS refuses the message (or replaces them with U+FFFD)."""
+
+    def allowed(code: int) -> bool:
+        return (
+            code in (0x9, 0xA, 0xD)
+            or 0x20 <= code <= 0xD7FF
+            or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF
+        )
+
+    return [f"U+{ord(c):04X}" for c in body if not allowed(ord(c))]
+
+
+def second_loop_event() -> dict[str, Any]:
+    event = sample_event()
+    event["detail"]["humanLoopName"] = "humanloop-nov-14-2"
+    event["detail"]["humanLoopArn"] = event["detail"]["humanLoopArn"].replace("-1", "-2")
+    event["detail"]["humanLoopOutput"]["outputS3Uri"] = OUTPUT_URI.replace(KEY, SECOND_KEY)
+    return event
+
+
+@pytest.mark.parametrize("depth", [50_000, 201])
+def test_deeply_nested_output_json_fails_that_loop_alone_with_a_clear_error(
+    aws: Aws, depth: int
+) -> None:
+    """A poison output.json (here an answer nested ``depth`` levels) is not parsed into a
+    RecursionError: the handler raises OutputDocumentError naming the loop, so Lambda retries
+    it and then records it, with that error, in the dead-letter queue (its on-failure
+    destination). The next loop is delivered as usual."""
+    nested = "[" * depth + "]" * depth
+    poison = sample_output()
+    text = json.dumps(poison).replace('{"sentiment": {"label": "Positive"}}', nested)
+    assert nested in text
+    aws.s3.put_object(Bucket=BUCKET, Key=KEY, Body=text.encode())
+    aws.put_output(sample_output(), key=SECOND_KEY)
+
+    with pytest.raises(OutputDocumentError) as raised:
+        results.handler(sample_event(), None)
+    assert isinstance(raised.value, ValueError)
+    message = str(raised.value)
+    assert message.startswith(f"human loop humanloop-nov-14-1: {OUTPUT_URI} is nested deeper")
+    assert f"than {untrusted_json.MAX_DEPTH} levels" in message
+    assert aws.messages() == []
+
+    assert results.handler(second_loop_event(), None)["outcome"] == "sent"
+    [delivered] = aws.messages()
+    assert json.loads(delivered["Body"])["humanLoopName"] == "humanloop-nov-14-2"
+
+
+def test_output_json_nested_within_the_limit_is_delivered(aws: Aws) -> None:
+    output = sample_output()
+    deep: Any = "bottom"
+    for _ in range(untrusted_json.MAX_DEPTH - 4):  # document > humanAnswers > [0] > answer
+        deep = [deep]
+    output["humanAnswers"][0]["answerContent"] = {"deep": deep}
+    aws.put_output(output)
+
+    results.handler(sample_event(), None)
+
+    [message] = aws.messages()
+    assert json.loads(message["Body"])["humanAnswers"][0]["answerContent"] == {"deep": deep}
+
+
+def test_lone_surrogates_are_sent_as_escapes_that_decode_to_the_same_text(aws: Aws) -> None:
+    """``"\\ud800"`` in InputContent (json.loads accepts it, and so does the starter) used to
+    make the handler raise UnicodeEncodeError: the event could never be delivered."""
+    output = sample_output()
+    output["inputContent"] = {"taskObject": "broken \ud800 pair", "other": "\udfff"}
+    output["humanAnswers"][0]["answerContent"] = {"comment": "ok \ud83d", "label": "é 😀"}
+    aws.put_output(output)  # json.dumps writes them as \ud800 escapes, as A2I would
+
+    outcome = results.handler(sample_event(), None)
+
+    assert outcome["outcome"] == "sent" and outcome["truncated"] is False
+    [message] = aws.messages()
+    assert sqs_refuses(message["Body"]) == []
+    assert "é 😀" in message["Body"]  # other non-ASCII text is kept as it is
+    body = json.loads(message["Body"])
+    assert body["inputContent"] == output["inputContent"]
+    assert body["humanAnswers"] == output["humanAnswers"]
+
+
+def test_characters_sqs_refuses_are_sent_as_escapes(aws: Aws) -> None:
+    """U+FFFE, U+FFFF (and the C0 controls) are valid in JSON and UTF-8 but not in an SQS
+    message body; the handler used to send them as they were."""
+    output = sample_output()
+    output["inputContent"] = {"taskObject": "a\ufffeb\uffffc\x01d\x7fe\U0010fffd"}
+    output["humanAnswers"][0]["answerContent"] = {"comment": "\uffff"}
+    aws.put_output(output)
+
+    results.handler(sample_event(), None)
+
+    [message] = aws.messages()
+    assert sqs_refuses(message["Body"]) == []
+    assert "\\ufffe" in message["Body"] and "\\uffff" in message["Body"]
+    body = json.loads(message["Body"])
+    assert body["inputContent"] == output["inputContent"]
+    assert body["humanAnswers"][0]["answerContent"] == {"comment": "\uffff"}
+
+
+def test_oversized_input_is_dropped_first_and_the_answers_are_kept(aws: Aws) -> None:
+    """A Textract-sized InputContent (300,000 characters) and a small answer: the message keeps
+    the answers and says that inputContent was left out."""
+    output = sample_output()
+    output["inputContent"] = {"document": "x" * 300_000}
+    aws.put_output(output)
+
+    outcome = results.handler(sample_event(), None)
+
+    assert outcome["truncated"] is True and outcome["omitted"] == ["inputContent"]
+    [message] = aws.messages()
+    assert len(message["Body"].encode()) <= results.MESSAGE_MAX_BYTES
+    body = json.loads(message["Body"])
+    assert body["truncated"] is True
+    assert body["omitted"] == ["inputContent"]
+    assert body["inputContent"] is None
+    assert body["humanAnswers"] == sample_output()["humanAnswers"]
+    assert body["outputS3Uri"] == OUTPUT_URI
+
+
+def test_size_is_measured_after_escaping(aws: Aws) -> None:
+    """Each U+FFFF (3 bytes in UTF-8) is sent as a 6-byte escape: the cut is decided on the
+    bytes actually sent."""
+    output = sample_output()
+    output["inputContent"] = {"taskObject": "\uffff" * 50_000}  # 150 KB raw, 300 KB escaped
+    aws.put_output(output)
+
+    outcome = results.handler(sample_event(), None)
+
+    assert outcome["omitted"] == ["inputContent"]
+    [message] = aws.messages()
+    assert len(message["Body"].encode()) <= results.MESSAGE_MAX_BYTES

@@ -14,22 +14,34 @@ The message::
     {"humanLoopName", "humanLoopArn", "flowDefinitionArn", "status", "failureCode",
      "failureReason", "outputS3Uri", "inputContent", "humanAnswers": [...]}
 
-When it would exceed the queue's classic 256 KiB message limit, ``inputContent`` and
-``humanAnswers`` are left out (``null`` and ``[]``) and ``"truncated": true`` tells the consumer
-to read ``outputS3Uri`` itself.
+It is JSON text that SQS accepts whatever the workers typed: characters outside SQS's allowed
+set (U+FFFE, U+FFFF, a lone surrogate such as ``"\\ud800"``) are written as ``\\uXXXX``
+escapes, which decode to the same text (:func:`constructs_a2i.core.untrusted_json.dumps`).
 
-An S3 or SQS error raises: Lambda retries the asynchronous event, then sends it to the
-function's dead-letter queue or failure destination. Delivery is at least once; consumers can
-deduplicate on ``humanLoopName`` + ``status``. With a FIFO queue the message group is the flow
-definition name and the deduplication id is ``<humanLoopName>-<status>``, so SQS drops
-repeats within its five-minute deduplication window.
+When it would exceed the queue's classic 256 KiB message limit, ``inputContent`` is left out
+first (``null``), then, only if still too large, ``humanAnswers`` (``[]``); ``"truncated": true``
+and ``"omitted": ["inputContent", ...]`` tell the consumer what to read from ``outputS3Uri``.
+
+Errors raise, so the event is retried and, when every attempt fails, kept with the error:
+
+* An S3 or SQS error (the output not written yet, throttling, access) raises the client error.
+* An ``output.json`` that cannot be read (not JSON, not an object, or nested deeper than
+  :data:`~constructs_a2i.core.untrusted_json.MAX_DEPTH` levels, which would otherwise crash the
+  parser with ``RecursionError``) raises
+  :class:`~constructs_a2i.core.output_json.OutputDocumentError` naming the loop, the URI and the
+  reason. Only that loop's event fails; every other loop is delivered.
+
+Lambda retries an asynchronous event twice, then sends an invocation record (the event and the
+error) to the construct's dead-letter queue, its on-failure destination. Delivery is at least
+once; consumers can deduplicate on ``humanLoopName`` + ``status``. With a FIFO queue the
+message group is the flow definition name and the deduplication id is
+``<humanLoopName>-<status>``, so SQS drops repeats within its five-minute deduplication window.
 
 Environment: ``FLOW_DEFINITION_ARN``, ``DESTINATION_QUEUE_URL`` (both required).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -37,7 +49,9 @@ from typing import TYPE_CHECKING, Any, Final
 import boto3
 from botocore.config import Config
 
+from constructs_a2i.core import untrusted_json
 from constructs_a2i.core.json_log import log
+from constructs_a2i.core.output_json import OutputDocumentError, human_answers, parse_output
 from constructs_a2i.core.s3_uri import parse_s3_uri
 from constructs_a2i.core.statuses import LOOP_COMPLETED, LOOP_FINAL_STATUSES
 
@@ -84,16 +98,37 @@ def _required_env(name: str) -> str:
     return value
 
 
-def _read_output(uri: str) -> dict[str, Any]:
+def _read_output(name: str, uri: str) -> dict[str, Any]:
     bucket, key = parse_s3_uri(uri, "outputS3Uri")
     body = _s3_client().get_object(Bucket=bucket, Key=key)["Body"]
     try:
-        document = json.loads(body.read())
+        content = body.read()
     finally:
         body.close()
-    if not isinstance(document, dict):
-        raise ValueError(f"{uri} is not a JSON object")
-    return document
+    try:
+        return parse_output(content, uri)
+    except OutputDocumentError as error:
+        raise OutputDocumentError(f"human loop {name}: {error}") from None
+
+
+def _encode(message: dict[str, Any]) -> tuple[str, int]:
+    """The message body SQS accepts, and its size in bytes."""
+    body = untrusted_json.dumps(message, separators=(",", ":"))
+    return body, len(body.encode("utf-8"))
+
+
+def _fit(message: dict[str, Any]) -> tuple[str, list[str]]:
+    """The body, cut to :data:`MESSAGE_MAX_BYTES`: ``inputContent`` goes first, then
+    ``humanAnswers``; return it and the fields left out."""
+    body, size = _encode(message)
+    omitted: list[str] = []
+    for field, empty in (("inputContent", None), ("humanAnswers", [])):
+        if size <= MESSAGE_MAX_BYTES:
+            break
+        omitted.append(field)
+        message.update({field: empty, "truncated": True, "omitted": list(omitted)})
+        body, size = _encode(message)
+    return body, omitted
 
 
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
@@ -128,10 +163,9 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     if status == LOOP_COMPLETED:
         if not isinstance(output_uri, str) or not output_uri:
             raise ValueError(f"Completed event for {name} has no humanLoopOutput.outputS3Uri")
-        document = _read_output(output_uri)
+        document = _read_output(name, output_uri)
         input_content = document.get("inputContent")
-        found = document.get("humanAnswers")
-        answers = found if isinstance(found, list) else []
+        answers = human_answers(document)
 
     message: dict[str, Any] = {
         "humanLoopName": name,
@@ -144,11 +178,8 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         "inputContent": input_content,
         "humanAnswers": answers,
     }
-    body = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
-    truncated = len(body.encode("utf-8")) > MESSAGE_MAX_BYTES
-    if truncated:
-        message.update(inputContent=None, humanAnswers=[], truncated=True)
-        body = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    body, omitted = _fit(message)
+    truncated = bool(omitted)
 
     request: dict[str, Any] = {"QueueUrl": queue_url, "MessageBody": body}
     if queue_url.endswith(".fifo"):
@@ -162,6 +193,12 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         status=status,
         answers=len(answers),
         truncated=truncated,
+        omitted=omitted,
         messageId=message_id,
     )
-    return {"outcome": "sent", "messageId": message_id, "truncated": truncated}
+    return {
+        "outcome": "sent",
+        "messageId": message_id,
+        "truncated": truncated,
+        "omitted": omitted,
+    }
