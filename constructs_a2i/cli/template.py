@@ -215,7 +215,7 @@ def _template_files(arguments: Iterable[str]) -> Iterator[str | _InputProblem]:
 TemplatesArgument = Annotated[
     list[str],
     typer.Argument(
-        metavar="TEMPLATE...",
+        metavar="TEMPLATE",
         help="Template files (HTML/Liquid), directories (every *.html and *.liquid inside), "
         "glob patterns, or builtin:NAME for a built-in template "
         f"({', '.join(BUILTIN_TEMPLATES)}).",

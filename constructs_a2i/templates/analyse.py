@@ -102,9 +102,14 @@ class PathUse:
     """The expression as written in the template."""
     index: int
     """Where it is written: the index of its first character in the template."""
-    guarded: bool = False
-    """True when the read is made only once a test on this path or a prefix has passed,
-    or is itself such a test (``{% if task.input.hint %}``)."""
+    guards: tuple[Segments, ...] = ()
+    """The tested paths (this path or prefixes of it) that must be truthy for the read to
+    happen; the read's own path when it is such a test (``{% if task.input.hint %}``)."""
+
+    @property
+    def guarded(self) -> bool:
+        """True when the read happens only once a test on this path or a prefix passed."""
+        return bool(self.guards)
 
 
 @dataclass
@@ -222,14 +227,13 @@ class _Analyzer:
         for path in _paths(expression):
             segments = self._resolve(path)
             if segments is not None:
-                guarded = id(path) in tests or self._is_guarded(segments)
+                guards = tuple(g for g in self._guards if segments[: len(g)] == g)
+                if id(path) in tests:
+                    guards = (*guards, segments)
                 self.result.uses.append(
-                    PathUse(segments, str(path), path.token.start_index, guarded)
+                    PathUse(segments, str(path), path.token.start_index, guards)
                 )
         self.result.filters.extend(_filters(expression))
-
-    def _is_guarded(self, segments: Segments) -> bool:
-        return any(segments[: len(guard)] == guard for guard in self._guards)
 
     def _alias(self, expression: Expression) -> Segments | None:
         """What ``{% assign x = expression %}`` makes ``x`` stand for."""

@@ -200,7 +200,9 @@ def _check_uses(
     """A problem for each path that is not ``task.input...`` or that the sample lacks.
 
     A missing path read anywhere without a guard is an error at each such read; one read
-    only under guards is optional: one note, at its first read.
+    only under guards is optional: one note, at its first read. A guard the sample makes
+    true (``hint`` is there, so ``{% if task.input.hint %}{{ task.input.hint.text }}`` does
+    read ``text``) guards nothing: the read is checked as an unguarded one.
     """
     problems: list[TemplateProblem] = []
     optional: dict[str, TemplateProblem] = {}
@@ -235,7 +237,7 @@ def _check_uses(
             continue
         missing, why = failure
         alias = "" if use.written.startswith("task.") else f" ({use.written})"
-        if not use.guarded:
+        if not any(_may_be_falsy(sample_input, guard[2:]) for guard in use.guards):
             required.add(missing)
             problems.append(
                 TemplateProblem(
@@ -254,6 +256,31 @@ def _check_uses(
             )
     problems.extend(note for path, note in optional.items() if path not in required)
     return problems
+
+
+def _may_be_falsy(value: object, segments: Segments) -> bool:
+    """Whether the path ``segments`` (from ``task.input``) may be missing, nil or false in
+    the sample, so that a branch testing it may be skipped. Through a list (``[*]``), a
+    computed key or ``size``/``first``/``last``: yes if any item's may."""
+    for position, segment in enumerate(segments):
+        rest = segments[position + 1 :]
+        if isinstance(segment, (Each, Dynamic)):
+            items = value if isinstance(value, list) else []
+            if isinstance(value, Mapping):
+                items = list(value.values())
+            return not items or any(_may_be_falsy(item, rest) for item in items)
+        if isinstance(segment, int):
+            if not isinstance(value, list) or not -len(value) <= segment < len(value):
+                return True
+            value = value[segment]
+        elif isinstance(value, Mapping) and segment in value:
+            value = value[segment]
+        elif isinstance(value, list) and segment in ("first", "last") and value:
+            value = value[0 if segment == "first" else -1]
+        else:
+            # `size` of a list, string or object is a number, never nil; anything else is.
+            return not (segment == "size" and isinstance(value, (list, str, Mapping)))
+    return value is None or value is False
 
 
 def _walk_sample(value: object, segments: Segments, shown: str) -> tuple[str, str] | None:

@@ -294,3 +294,22 @@ def test_a_guard_on_a_prefix_guards_the_longer_path_in_loops_too() -> None:
     assert [(p.severity, p.path) for p in problems] == [
         (NOTE, "task.input.selectedAiServiceResponse.moderationLabels[0].parent")
     ]
+
+
+@pytest.mark.parametrize(
+    ("hint", "severity"),
+    [
+        ("absent", NOTE),
+        (None, NOTE),  # null and false are Liquid's only false values: the branch is skipped
+        (False, NOTE),
+        ("a heron, probably", "error"),  # the branch runs, and a string has no .text
+        ({"source": "model"}, "error"),
+    ],
+)
+def test_a_guard_the_sample_makes_true_excuses_nothing(hint: Any, severity: str) -> None:
+    source = (
+        "<crowd-form>\n{% if task.input.hint %}{{ task.input.hint.text }}{% endif %}\n</crowd-form>"
+    )
+    sample = {} if hint == "absent" else {"hint": hint}
+    (problem,) = find_problems(source, sample)
+    assert problem.severity == severity, problem
