@@ -232,6 +232,18 @@ class TestAppClient:
         _, update = only(template, "Custom::AWS")
         assert client_id in update["DependsOn"]
 
+    def test_every_parameter_is_one_update_user_pool_client_takes(
+        self, full_team: tuple[PrivateWorkteam, dict[str, Any]]
+    ) -> None:
+        """The call is made of the client's CloudFormation properties: botocore's model of
+        UpdateUserPoolClient must take every one (GenerateSecret, create-only, is left out)."""
+        import botocore.session
+
+        model = botocore.session.get_session().get_service_model("cognito-idp")
+        accepted = set(model.operation_model("UpdateUserPoolClient").input_shape.members)
+        _, template = full_team
+        assert set(portal_call(template, "Update")["parameters"]) <= accepted
+
     def test_a_change_to_the_client_runs_the_call_again(self) -> None:
         """CloudFormation resets the client's URLs on any update of the client; the custom
         resource's properties must change with it, so that the call runs again after it."""
