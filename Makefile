@@ -55,6 +55,7 @@ bench: setup
 	python bench/synth.py
 	python bench/starter.py
 	python bench/cli.py
+	python bench/deploy.py
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache site

@@ -406,6 +406,7 @@ class FlowDefinition(FlowDefinitionBase):
 
         provider = FlowDefinitionProvider.of(self)
         provider.grant_pass_role(self._role)
+        provider.grant_flow_definition(flow_definition_name)
 
         human_loop_config: dict[str, Any] = {
             "WorkteamArn": workteam.workteam_arn,

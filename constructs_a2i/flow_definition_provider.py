@@ -1,20 +1,23 @@
 """The one custom-resource provider per stack that serves every ``FlowDefinition`` in it.
 
-CloudFormation has no flow-definition type. The provider runs the handler in
-``runtime/flow_definition_provider`` under the CDK ``Provider`` framework, whose Step
-Functions waiter polls ``is_complete`` until the flow definition is Active.
+CloudFormation has no flow-definition type. One Lambda function (the handler in
+``runtime/flow_definition_provider``) is the ``ServiceToken`` of every
+``Custom::A2IFlowDefinition`` in the stack: it speaks the custom-resource protocol
+itself, waits for each flow definition within its own invocation and answers
+CloudFormation's presigned URL. Four resources per stack: the function, its role, the
+role's policy and a log group; none per flow definition.
 """
 
 from __future__ import annotations
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from constructs_a2i.nag import acknowledge, logical_id, nag_arn
+from constructs_a2i.core.names import NAME_MAX_LENGTH, name_part
+from constructs_a2i.nag import acknowledge, nag_arn
 from constructs_a2i.packaged_function import (
     LOG_RETENTION,
     lambda_role,
@@ -25,9 +28,8 @@ from constructs_a2i.packaged_function import (
 
 __all__ = [
     "FLOW_DEFINITION_RESOURCE_TYPE",
-    "QUERY_INTERVAL",
+    "FUNCTION_TIMEOUT",
     "SERVICE_TIMEOUT",
-    "TOTAL_TIMEOUT",
     "FlowDefinitionProvider",
 ]
 
@@ -36,21 +38,38 @@ FLOW_DEFINITION_RESOURCE_TYPE = "Custom::A2IFlowDefinition"
 
 _PROVIDER_ID = "A2IFlowDefinitionProvider"
 
-# Bounds on every wait, so CloudFormation is never left waiting for an hour: the
-# waiter gives up after TOTAL_TIMEOUT, CloudFormation itself after SERVICE_TIMEOUT.
-QUERY_INTERVAL = Duration.seconds(10)
-"""How often the waiter asks whether a flow definition is Active."""
-TOTAL_TIMEOUT = Duration.minutes(20)
-"""How long the waiter waits for a flow definition to become Active."""
+# Bounds on every wait, so CloudFormation is never left waiting for an hour: the handler
+# answers FAILED 30 s before FUNCTION_TIMEOUT at the latest, CloudFormation gives up
+# after SERVICE_TIMEOUT (room for one retried invocation after a crash).
+FUNCTION_TIMEOUT = Duration.minutes(15)
+"""The provider function's timeout (Lambda's longest)."""
 SERVICE_TIMEOUT = Duration.minutes(30)
-"""How long CloudFormation waits for the provider's answer (longer than the waiter)."""
+"""How long CloudFormation waits for the provider's answer."""
+
+# The readable part of a generated name is at most 45 characters: NAME_MAX_LENGTH less
+# the construct's 8-character path hash, the handler's 8-character request suffix and
+# their two hyphens (see flow_definition.py and core/names.generated_name).
+_READABLE_MAX_LENGTH = NAME_MAX_LENGTH - 2 * 9
+
+_MANAGE_ACTIONS = [
+    "sagemaker:CreateFlowDefinition",
+    "sagemaker:DescribeFlowDefinition",
+    "sagemaker:DeleteFlowDefinition",
+    "sagemaker:AddTags",
+    "sagemaker:DeleteTags",
+    "sagemaker:ListTags",
+]
 
 
 class FlowDefinitionProvider(Construct):
     """The stack's flow-definition provider; get it with :meth:`of`.
 
-    Its construct id (``A2IFlowDefinitionProvider``) is part of the library's contract:
-    renaming it would replace every flow definition's provider.
+    Its construct id (``A2IFlowDefinitionProvider``) and its function's path
+    (``Provider/framework-onEvent``, the entry point of the previous design, which ran
+    under the CDK Provider framework) are part of the library's contract: they fix the
+    function's logical id, so its ARN, the ``ServiceToken`` of every flow definition,
+    stays the same across versions. CloudFormation cannot change a custom resource's
+    ``ServiceToken``.
     """
 
     @classmethod
@@ -64,128 +83,65 @@ class FlowDefinitionProvider(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        stack = Stack.of(self)
         self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
-        code = runtime_code("flow_definition_provider")
         self.role = lambda_role(
             self,
             "HandlerRole",
             description="Creates, waits for and deletes A2I flow definitions",
             log_group=self.log_group,
         )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "sagemaker:CreateFlowDefinition",
-                    "sagemaker:DescribeFlowDefinition",
-                    "sagemaker:DeleteFlowDefinition",
-                    "sagemaker:AddTags",
-                    "sagemaker:DeleteTags",
-                    "sagemaker:ListTags",
-                ],
-                # Generated names get a per-deployment suffix, so they are not known here.
-                resources=[stack.format_arn(service="sagemaker", resource="flow-definition/*")],
-            )
-        )
-        self.on_event_function = packaged_function(
-            self,
-            "OnEvent",
-            code=code,
-            handler=runtime_handler("flow_definition_provider", "on_event"),
+        self._manage: iam.PolicyStatement | None = None
+        self._names: set[str] = set()
+        self.function: lambda_.Function = packaged_function(
+            Construct(self, "Provider"),
+            "framework-onEvent",
+            code=runtime_code("flow_definition_provider"),
+            handler=runtime_handler("flow_definition_provider", "handler"),
             role=self.role,
             log_group=self.log_group,
-            # Room for the IAM-propagation retries of a brand-new role.
-            timeout=Duration.minutes(5),
-            description="A2I flow definitions: create, update and delete",
-        )
-        self.is_complete_function = packaged_function(
-            self,
-            "IsComplete",
-            code=code,
-            handler=runtime_handler("flow_definition_provider", "is_complete"),
-            role=self.role,
-            log_group=self.log_group,
-            timeout=Duration.minutes(1),
-            description="A2I flow definitions: wait until Active",
-        )
-        # The framework's own functions get roles of ours: with them the CDK adds no
-        # AWS managed policy, and their logs go to the provider's log group only. The
-        # waiter's functions need a role apart from onEvent's: onEvent starts the state
-        # machine, which invokes them (one shared role would be a dependency cycle).
-        self.framework_on_event_role = self._framework_role("FrameworkOnEventRole")
-        self.framework_waiter_role = self._framework_role("FrameworkWaiterRole")
-        self.provider = cr.Provider(
-            self,
-            "Provider",
-            on_event_handler=self.on_event_function,
-            is_complete_handler=self.is_complete_function,
-            query_interval=QUERY_INTERVAL,
-            total_timeout=TOTAL_TIMEOUT,
-            log_group=self.log_group,
-            framework_on_event_role=self.framework_on_event_role,
-            framework_complete_and_timeout_role=self.framework_waiter_role,
-            disable_waiter_state_machine_logging=False,
-            waiter_state_machine_log_options=cr.LogOptions(
-                destination=logs.LogGroup(self, "WaiterLogs", retention=LOG_RETENTION),
-                level=sfn.LogLevel.ALL,
-                include_execution_data=True,
-            ),
-        )
-        self._acknowledge_findings()
-
-    def _framework_role(self, id: str) -> iam.Role:
-        return lambda_role(
-            self,
-            id,
-            description="A CDK provider framework function for A2I flow definitions",
-            log_group=self.log_group,
-        )
-
-    def _acknowledge_findings(self) -> None:
-        """cdk-nag findings that are inherent to a provider, each with its reason."""
-        invoke_reason = (
-            "The CDK provider framework invokes this function; the CDK grants "
-            "lambda:InvokeFunction on the function and its versions (<function ARN>:*)."
-        )
-        waiter = self.provider.node.find_child("waiter-state-machine")
-        framework_functions = [
-            self.provider.node.find_child(name)
-            for name in ("framework-isComplete", "framework-onTimeout")
-        ]
-        handlers = [self.on_event_function, self.is_complete_function]
-        for granted_to, functions in (
-            (self.framework_on_event_role, handlers),
-            (self.framework_waiter_role, handlers),
-            (waiter, framework_functions),
-        ):
-            for function in functions:
-                rule = f"AwsSolutions-IAM5[Resource::<{logical_id(function)}.Arn>:*]"
-                acknowledge(granted_to, rule, invoke_reason)
-        acknowledge(
-            waiter,
-            "AwsSolutions-IAM5[Resource::*]",
-            "Step Functions log delivery (logs:CreateLogDelivery and friends) "
-            "supports no resource-level permissions; AWS documents Resource '*'.",
-        )
-        acknowledge(
-            self.provider,
-            "AwsSolutions-SF2",
-            "The waiter state machine only polls is_complete; every execution is "
-            "logged in full (level ALL), X-Ray tracing would add cost and no insight.",
-        )
-        flow_definitions = nag_arn(Stack.of(self), "sagemaker", "flow-definition/*")
-        acknowledge(
-            self.role,
-            f"AwsSolutions-IAM5[Resource::{flow_definitions}]",
-            "Flow definition names get a per-deployment suffix at deploy time, so "
-            "the handler is allowed on this account's and Region's flow-definition/* "
-            "only; iam:PassRole is granted on each flow's role ARN.",
+            timeout=FUNCTION_TIMEOUT,
+            description="A2I flow definitions: create, wait until Active, update and delete",
         )
 
     @property
     def service_token(self) -> str:
-        """The service token custom resources use to reach the provider."""
-        return self.provider.service_token
+        """The service token custom resources use to reach the provider: its function's ARN."""
+        return self.function.function_arn
+
+    def grant_flow_definition(self, flow_definition_name: str | None = None) -> None:
+        """Let the function manage one flow definition of this stack.
+
+        ``flow_definition_name`` is its fixed name; ``None`` stands for a generated
+        name. Generated names all begin with the stack's path (``core.names``), so they
+        are allowed as ``<stack path>-*``: every name the stack's flows can have,
+        whichever flows it holds now, so a flow removed from the stack can still be
+        deleted after the policy has been updated without it.
+        """
+        stack = Stack.of(self)
+        if flow_definition_name is None:
+            prefix = name_part(stack.node.path, _READABLE_MAX_LENGTH)
+            pattern = f"{prefix}-*" if prefix else "*"
+        else:
+            pattern = flow_definition_name
+        if pattern in self._names:
+            return
+        self._names.add(pattern)
+        resource = stack.format_arn(service="sagemaker", resource=f"flow-definition/{pattern}")
+        if self._manage is None:
+            self._manage = iam.PolicyStatement(actions=_MANAGE_ACTIONS, resources=[resource])
+            self.role.add_to_principal_policy(self._manage)
+        else:
+            self._manage.add_resources(resource)
+        if pattern.endswith("*"):
+            finding = nag_arn(stack, "sagemaker", f"flow-definition/{pattern}")
+            acknowledge(
+                self.role,
+                f"AwsSolutions-IAM5[Resource::{finding}]",
+                "The handler appends a suffix per CloudFormation request to each generated "
+                "flow definition name, so it is allowed on the names this stack's flows "
+                "can have (the stack's name prefix and '-*') in this account and Region; "
+                "fixed names are listed one by one.",
+            )
 
     def grant_pass_role(self, role: iam.IRole) -> None:
         """Let the handler pass ``role`` to SageMaker (needed by CreateFlowDefinition)."""

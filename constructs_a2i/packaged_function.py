@@ -9,6 +9,7 @@ Each function's asset is its runtime folder plus ``core`` (see :mod:`constructs_
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from aws_cdk import Duration
@@ -20,19 +21,33 @@ from constructs import Construct
 from constructs_a2i.assets import runtime_handler, stage_runtime
 
 __all__ = [
-    "HANDLER_RUNTIME",
     "LOG_RETENTION",
+    "handler_runtime",
     "lambda_role",
     "packaged_function",
     "runtime_code",
     "runtime_handler",
 ]
 
-HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
-"""The Lambda runtime of the package's handlers (the newest Python; boto3 is built in)."""
-
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 """How long the package's functions keep their logs."""
+
+
+@cache
+def handler_runtime() -> lambda_.Runtime:
+    """The Lambda runtime of the package's handlers (the newest Python; boto3 is built in).
+
+    Looked up on first use: reading ``Runtime.PYTHON_3_14`` is a call into the jsii kernel
+    (about 50 ms), which importing this module should not pay.
+    """
+    return lambda_.Runtime.PYTHON_3_14
+
+
+def __getattr__(name: str) -> Any:
+    """``HANDLER_RUNTIME`` (kept for callers of earlier versions): :func:`handler_runtime`."""
+    if name == "HANDLER_RUNTIME":
+        return handler_runtime()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def runtime_code(folder: str) -> lambda_.Code:
@@ -71,7 +86,7 @@ def packaged_function(
     return lambda_.Function(
         scope,
         id,
-        runtime=HANDLER_RUNTIME,
+        runtime=handler_runtime(),
         handler=handler,
         code=code,
         role=role,

@@ -18,6 +18,9 @@ lifecycles::
             fake.complete_human_loop("loop-1")
             assert len(fake.calls_to("StartHumanLoop")) == 1
 
+:class:`FakeResponseUrl` plays CloudFormation's presigned custom-resource ResponseURL, so a
+custom-resource handler can be run in-process and its answer read back.
+
 It needs only the standard library, boto3 and botocore (never aws_cdk).
 
 The fake is an independent oracle: it imports nothing of the product (nothing of
@@ -30,11 +33,13 @@ Its private modules, one job each: ``_fake`` (the :class:`FakeA2I` facade), ``_s
 operations and lifecycles), ``_paging`` (List* filters, order and tokens), ``_faults``
 (scripted and random failures), ``_errors`` (service errors), ``_dispatch`` (an HTTP
 request to an operation), ``_protocol`` (wire formats), ``_validation`` (the model's
-constraints), ``_clients`` (boto3 clients and environment) and ``_server`` (HTTP).
+constraints), ``_clients`` (boto3 clients and environment), ``_server`` (HTTP) and
+``_response_url`` (CloudFormation's ResponseURL).
 """
 
 from constructs_a2i.testing._fake import FakeA2I
 from constructs_a2i.testing._faults import Faults
+from constructs_a2i.testing._response_url import FakeResponseUrl, Response
 from constructs_a2i.testing._runtime import A2I_RUNTIME_OPERATIONS
 from constructs_a2i.testing._sagemaker import SAGEMAKER_OPERATIONS
 from constructs_a2i.testing._state import Call, FakeFlowDefinition, FakeHumanLoop, Limits
@@ -46,6 +51,8 @@ __all__ = [
     "FakeA2I",
     "FakeFlowDefinition",
     "FakeHumanLoop",
+    "FakeResponseUrl",
     "Faults",
     "Limits",
+    "Response",
 ]

@@ -127,9 +127,6 @@ class TestCustomResource:
         resource = only(template, FLOW_DEFINITION_RESOURCE_TYPE)
         assert resource["DeletionPolicy"] == "Delete"
         assert resource["Properties"]["ServiceTimeout"] == "1800"
-        waiter = only(template, "AWS::StepFunctions::StateMachine")
-        assert "LoggingConfiguration" in waiter["Properties"]
-        assert waiter["Properties"]["LoggingConfiguration"]["Level"] == "ALL"
 
     def test_resource_waits_for_the_role_policy(
         self, default_flow: tuple[FlowDefinition, dict[str, Any]]
@@ -281,64 +278,6 @@ class TestSecureDefaults:
         for st in sts:
             assert st["Resource"] != "*"
             assert not any(a.endswith("*") for a in as_list(st["Action"]))
-
-
-class TestProvider:
-    def test_handler_runs_on_the_latest_python_with_log_retention(
-        self, default_flow: tuple[FlowDefinition, dict[str, Any]]
-    ) -> None:
-        _, template = default_flow
-        handlers = [
-            fn["Properties"]
-            for fn in resources(template, "AWS::Lambda::Function").values()
-            if fn["Properties"].get("Handler", "").startswith("constructs_a2i.runtime.")
-        ]
-        assert sorted(h["Handler"] for h in handlers) == [
-            "constructs_a2i.runtime.flow_definition_provider.index.is_complete",
-            "constructs_a2i.runtime.flow_definition_provider.index.on_event",
-        ]
-        assert {h["Runtime"] for h in handlers} == {"python3.14"}
-        for group in resources(template, "AWS::Logs::LogGroup").values():
-            assert group["Properties"]["RetentionInDays"] == 90
-
-    def test_handler_may_only_manage_flow_definitions_and_pass_the_flow_role(
-        self, default_flow: tuple[FlowDefinition, dict[str, Any]]
-    ) -> None:
-        _, template = default_flow
-        sts = statements(template)
-        manage = next(st for st in sts if "sagemaker:CreateFlowDefinition" in as_list(st["Action"]))
-        resource = json.dumps(manage["Resource"])
-        assert ":flow-definition/*" in resource
-        pass_role = next(st for st in sts if st["Action"] == "iam:PassRole")
-        assert pass_role["Resource"] == {
-            "Fn::GetAtt": [_logical_id(template, "AWS::IAM::Role", "FlowRole"), "Arn"]
-        }
-        assert pass_role["Condition"] == {
-            "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
-        }
-        # The framework's roles are ours: no AWS managed policy anywhere.
-        for role in resources(template, "AWS::IAM::Role").values():
-            assert "ManagedPolicyArns" not in role["Properties"]
-
-    def test_one_provider_serves_every_flow_definition_in_a_stack(self) -> None:
-        one, three = new_stack(), new_stack()
-        make_flow(one)
-        for index in range(3):
-            make_flow(three, f"Flow{index}")
-        t1, t3 = Template.from_stack(one).to_json(), Template.from_stack(three).to_json()
-        assert len(resources(t3, FLOW_DEFINITION_RESOURCE_TYPE)) == 3
-        assert len(resources(t1, "AWS::Lambda::Function")) == len(
-            resources(t3, "AWS::Lambda::Function")
-        )
-        assert len(resources(t3, "AWS::StepFunctions::StateMachine")) == 1
-        tokens = {
-            json.dumps(r["Properties"]["ServiceToken"])
-            for r in resources(t3, FLOW_DEFINITION_RESOURCE_TYPE).values()
-        }
-        assert len(tokens) == 1
-        # Each flow's role may be passed; no other.
-        pass_roles = [st for st in statements(t3) if st["Action"] == "iam:PassRole"]
-        assert len(pass_roles) == 3
 
 
 class TestOptions:
