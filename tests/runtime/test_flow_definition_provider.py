@@ -1010,3 +1010,26 @@ def test_no_log_line_or_reason_holds_the_url(
 
 def parse_signature(url: str) -> str:
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["X-Amz-Signature"]
+
+
+def test_access_denied_right_after_a_policy_change_is_retried(
+    provider: Provider, fake: FakeA2I, handler_time: HandlerTime
+) -> None:
+    # A new flow's name and role join the provider's policy right before its create; IAM
+    # may deny them for a few seconds.
+    message = "User is not authorized to perform: iam:PassRole on resource"
+    fake.fail_next("CreateFlowDefinition", "AccessDeniedException", times=2, message=message)
+    arn, _ = provider.create(properties(FlowDefinitionName="new-flow"))
+    assert arn == arn_of("new-flow")
+    assert len(handler_time.sleeps) == 2
+
+
+def test_access_denied_for_good_fails_after_the_budget(
+    provider: Provider, fake: FakeA2I, handler_time: HandlerTime
+) -> None:
+    fake.fail_next("CreateFlowDefinition", "AccessDeniedException", times=1000, message="denied")
+    reason = provider.fail(cfn_event("Create", properties()))["Reason"]
+    assert reason.startswith("The provider was denied CreateFlowDefinition for ")
+    assert "permissions boundary or an SCP" in reason
+    assert sum(handler_time.sleeps) <= index.IAM_RETRY_BUDGET_SECONDS
+    assert fake.flow_definitions == {}

@@ -390,14 +390,19 @@ def _is_role_not_assumable(error: ClientError) -> bool:
     )
 
 
-def _create_flow_definition(request: dict[str, Any], req: _Request) -> str:
-    """CreateFlowDefinition, retried while SageMaker cannot yet assume a brand-new role.
+def _is_access_denied(error: ClientError) -> bool:
+    return _error_code(error) in ("AccessDeniedException", "AccessDenied")
 
-    IAM is eventually consistent: a role created in the same deployment can be
-    unknown to SageMaker for some seconds, and CreateFlowDefinition then answers
-    ValidationException "Could not assume role ...". That is retried with exponential
-    backoff and jitter for IAM_RETRY_BUDGET_SECONDS at most, and never past the
-    request's deadline. Any other error fails at once.
+
+def _create_flow_definition(request: dict[str, Any], req: _Request) -> str:
+    """CreateFlowDefinition, retried while IAM has not yet propagated a brand-new grant.
+
+    IAM is eventually consistent. A role created in the same deployment can be unknown to
+    SageMaker for some seconds (ValidationException "Could not assume role ..."), and a
+    statement just added to the provider's own policy (a new flow's name or role, added
+    right before its create) can be denied for some seconds (AccessDeniedException). Both
+    are retried with exponential backoff and jitter for IAM_RETRY_BUDGET_SECONDS at most,
+    and never past the request's deadline. Any other error fails at once.
     """
     start = _monotonic()
     budget = min(IAM_RETRY_BUDGET_SECONDS, req.deadline - start)
@@ -408,7 +413,8 @@ def _create_flow_definition(request: dict[str, Any], req: _Request) -> str:
             response = _sagemaker().create_flow_definition(**request)
             return str(response["FlowDefinitionArn"])
         except ClientError as error:
-            if not _is_role_not_assumable(error):
+            denied = _is_access_denied(error)
+            if not (denied or _is_role_not_assumable(error)):
                 raise
             elapsed = _monotonic() - start
             ceiling = min(
@@ -416,6 +422,15 @@ def _create_flow_definition(request: dict[str, Any], req: _Request) -> str:
             )
             delay = ceiling / 2 + _random.uniform(0, ceiling / 2)  # "equal jitter"
             if elapsed + delay > budget:
+                if denied:
+                    raise FlowDefinitionError(
+                        f"The provider was denied CreateFlowDefinition for "
+                        f"'{request['FlowDefinitionName']}' after {attempt} attempts over "
+                        f"{elapsed:.0f} s: {_error_message(error)} Its role may create the "
+                        "flow definitions named by this stack's flows and pass their roles "
+                        "(sagemaker:CreateFlowDefinition, sagemaker:AddTags, iam:PassRole); "
+                        "check for a permissions boundary or an SCP that denies them."
+                    ) from error
                 raise FlowDefinitionError(
                     f"SageMaker could not assume the role {request.get('RoleArn')} after "
                     f"{attempt} attempts over {elapsed:.0f} s: {_error_message(error)} Check "
@@ -424,12 +439,13 @@ def _create_flow_definition(request: dict[str, Any], req: _Request) -> str:
                 ) from error
             _log(
                 "WARN",
-                "role not assumable yet; retrying",
+                ("access denied" if denied else "role not assumable") + " yet; retrying",
                 req,
                 action="create-retry",
                 flowDefinitionName=request["FlowDefinitionName"],
                 attempt=attempt,
                 delaySeconds=round(delay, 3),
+                error=_error_code(error),
             )
             _sleep(delay)
 
