@@ -78,7 +78,7 @@ class TextReviewStack(Stack):
             activation=Activation.below("$.prediction.confidence", 0.8),
             id_field="$.id",
             content_classifiers=["FreeOfPersonallyIdentifiableInformation"],
-            reserved_concurrency=5,
+            max_concurrent_invocations=5,  # at most 5 x 10 StartHumanLoop calls at once
         )
         # Every finished loop, with the reviewers' answers, lands on this queue.
         results_dlq = sqs.Queue(

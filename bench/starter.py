@@ -7,7 +7,11 @@ Prints, from runs side by side:
   with 0 ms and 50 ms of simulated API latency, and the speed-up;
 * the handler's CPU time per message (the fake runs in a subprocess, so its CPU is not
   counted; the handler's worker threads are);
-* the cold import time of the handler module beyond ``import boto3``.
+* the cold import time of the handler module beyond ``import boto3``;
+* what keeping calls inside the invocation costs (issue "a call in flight can outlive the
+  invocation"): the CPU of making a client with timeouts cut to the time left (done only near
+  a deadline, once per 0.5 s step, at most 12 per execution environment) and of choosing the
+  client before each call.
 
 Targets (issue 3): with 50 ms latency a batch of 10 at least 5x faster than the serial
 baseline; at most 1 ms of handler CPU per message; at most 50 ms of import time beyond boto3.
@@ -196,6 +200,26 @@ def bare_calls(handler: ModuleType, flow_arn: str, count: int, tag: str) -> floa
     return time.process_time() - began
 
 
+def timeout_costs(
+    flow_env: dict[str, str], clients: int = 20, picks: int = 100_000
+) -> dict[str, float]:
+    """CPU seconds of one client with cut timeouts, and of one per-call client choice."""
+    os.environ.update(flow_env)
+    handler = load_handler()
+    handler.reset()
+    _, client = handler._state()
+    began = time.process_time()
+    for n in range(clients):
+        handler._new_client(1.0, 3.0 + n / 100, 10)
+    creation = (time.process_time() - began) / clients
+    began = time.process_time()
+    for n in range(picks):
+        handler._client_for(client, handler._timeouts(60.0 - n / picks))
+    choice = (time.process_time() - began) / picks
+    handler.reset()
+    return {"client_ms": creation * 1000, "choice_us": choice * 1e6}
+
+
 def import_times(repeats: int = 10) -> dict[str, float]:
     """Cold import costs, each in a fresh interpreter, medians of ``repeats``.
 
@@ -248,6 +272,8 @@ def main() -> None:
 
     fast = throughput(0.0, args.runs, args.batches)
     slow = throughput(0.05, max(3, args.runs // 2), max(5, args.batches // 2))
+    with fake_server(0.0) as info:
+        costs = timeout_costs({**info["env"], "FLOW_DEFINITION_ARN": info["arn"]})
     imports = import_times()
 
     python = sys.version.split()[0]
@@ -272,6 +298,11 @@ def main() -> None:
         f"StartHumanLoop call {fast['bare_cpu_us']:.0f} us, handler's own work "
         f"{fast['ours_cpu_us'] - fast['bare_cpu_us']:.0f} us; serial baseline "
         f"{fast['serial_cpu_us']:.0f} us"
+    )
+    print(
+        f"calls kept inside the invocation: a client with cut timeouts costs "
+        f"{costs['client_ms']:.1f} ms of CPU to make (only near a deadline, at most 12 per "
+        f"execution environment); choosing the client before a call {costs['choice_us']:.2f} us"
     )
     print(
         f"import time: `import boto3` {imports['boto3'] * 1000:.0f} ms, "

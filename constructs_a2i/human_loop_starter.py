@@ -4,6 +4,11 @@ Every source (an SQS queue, S3 uploads, EventBridge events) delivers into one SQ
 with a dead-letter queue; the starter Lambda (``runtime/human_loop_starter``) consumes it
 with partial batch responses, so a redelivered or duplicated input never starts a
 second loop and a failed one is retried and then parked in the dead-letter queue.
+
+Concurrency is capped where it cannot starve the queue: at the event source
+(``max_concurrent_invocations``, SQS's MaximumConcurrency), which stops polling at the cap,
+rather than with reserved concurrency, which throttles invocations of batches already received
+and so spends their receive count (see :data:`DEFAULT_MAX_RECEIVE_COUNT`).
 """
 
 from __future__ import annotations
@@ -11,16 +16,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Duration, aws_s3, aws_sqs
+import jsii
+from aws_cdk import Annotations, Aspects, Duration, IAspect, aws_s3, aws_sqs
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from constructs_a2i.core.activation import Activation
 from constructs_a2i.core.limits import CONTENT_CLASSIFIERS
-from constructs_a2i.core.starter_settings import StarterSettings
+from constructs_a2i.core.starter_settings import (
+    DEFAULT_ON_CONFLICT,
+    ON_CONFLICT_CHOICES,
+    StarterSettings,
+)
 from constructs_a2i.flow_definition import IFlowDefinition
 from constructs_a2i.packaged_function import (
     LOG_RETENTION,
@@ -29,17 +39,38 @@ from constructs_a2i.packaged_function import (
     runtime_code,
     runtime_handler,
 )
-from constructs_a2i.queues import DEAD_LETTER_RETENTION, secure_queue
+from constructs_a2i.queues import (
+    DEAD_LETTER_RETENTION,
+    lambda_source_visibility_timeout,
+    secure_queue,
+)
 from constructs_a2i.validation import A2IValidationError, check_int_range, is_token
 
 __all__ = [
     "CONTENT_CLASSIFIERS",
+    "DEFAULT_MAX_RECEIVE_COUNT",
+    "ON_CONFLICT_CHOICES",
     "Activation",
     "HumanLoopStarter",
     "StarterSource",
 ]
 
 _FUNCTION_TIMEOUT = Duration.minutes(1)
+
+DEFAULT_MAX_RECEIVE_COUNT = 20
+"""Receives before a message of the starter's own queue goes to its dead-letter queue.
+
+A message that fails returns to the queue only when its visibility timeout (six times the
+function's timeout, 6 minutes) ends, so 20 receives keep a good message out of the dead-letter
+queue through at least 20 x 6 = 120 minutes of A2I throttling that outlasts the in-invocation
+retries, or of a full human-loops-in-progress quota (ServiceQuotaExceededException), where
+AWS's general advice of 5 would give up after 30. Lambda throttling no longer spends receives:
+``max_concurrent_invocations`` stops the event source from receiving what it cannot invoke.
+The price: a malformed message (which fails on every delivery) reaches the dead-letter queue
+after those same 20 receives, about 2 hours, instead of 30 minutes."""
+
+MAX_CONCURRENT_INVOCATIONS_RANGE = (2, 1000)
+"""The SQS event source's MaximumConcurrency (Lambda API reference, ScalingConfig)."""
 
 
 class StarterSource:
@@ -75,8 +106,15 @@ class StarterSource:
     def s3(
         cls, bucket: aws_s3.IBucket, *, prefix: str | None = None, suffix: str | None = None
     ) -> StarterSource:
-        """Objects created in ``bucket`` (through EventBridge notifications, which this
-        turns on for the bucket), optionally under ``prefix`` and ending in ``suffix``."""
+        """Objects created in ``bucket`` (through its EventBridge notifications), optionally
+        under ``prefix`` and ending in ``suffix``.
+
+        A bucket of this app (``aws_s3.Bucket``) gets EventBridge notifications turned on in
+        its own ``NotificationConfiguration`` property: no custom resource, no extra Lambda
+        function. (If the bucket also has ``add_event_notification`` notifications, the CDK's
+        notifications resource owns that configuration, and EventBridge is turned on there.)
+        An imported bucket is not changed: turn its EventBridge notifications on where it is
+        managed (a synth warning says so)."""
         return cls(bucket=bucket, prefix=prefix, suffix=suffix)
 
     @classmethod
@@ -107,7 +145,7 @@ class StarterSource:
     def _bind(self, scope: Construct, queue: aws_sqs.IQueue) -> events.Rule | None:
         """Route this source's events into ``queue``; returns the rule, if any."""
         if self._bucket is not None:
-            self._bucket.enable_event_bridge_notification()
+            _turn_on_event_bridge(scope, self._bucket)
             key: dict[str, Any] = {}
             if self._prefix and self._suffix:
                 key = {"wildcard": f"{self._prefix}*{self._suffix}"}
@@ -169,9 +207,11 @@ class HumanLoopStarter(Construct):
         batch_size: int = 10,
         max_batching_window: Duration | None = None,
         max_concurrency: int = 10,
+        max_concurrent_invocations: int | None = None,
         reserved_concurrency: int | None = None,
-        max_receive_count: int = 5,
+        max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT,
         loop_name_prefix: str | None = None,
+        on_conflict: str = DEFAULT_ON_CONFLICT,
     ) -> None:
         """
         :param flow_definition: the flow whose loops are started.
@@ -187,12 +227,23 @@ class HumanLoopStarter(Construct):
         :param max_batching_window: how long Lambda gathers a batch. Default: none.
         :param max_concurrency: concurrent StartHumanLoop calls per invocation, 1-100.
             Default: 10.
-        :param reserved_concurrency: the function's reserved concurrency, to stay under
-            the account's StartHumanLoop quota. Default: unreserved.
+        :param max_concurrent_invocations: the most invocations the queue's event source runs
+            at once, 2-1000 (its MaximumConcurrency), to stay under the account's
+            StartHumanLoop quota: at most this times ``max_concurrency`` calls at once.
+            Default: no limit (Lambda's own scaling, up to 1,000).
+        :param reserved_concurrency: deprecated; use ``max_concurrent_invocations``. Reserved
+            concurrency throttles invocations of batches already received, which spends their
+            receives and sends good messages to the dead-letter queue; given, it sets
+            ``max_concurrent_invocations`` instead (with a synth warning) and reserves nothing.
         :param max_receive_count: deliveries before a message goes to the dead-letter
-            queue (new queues only). Default: 5.
+            queue (new queues only), 1-1000. Default: 20 (see ``DEFAULT_MAX_RECEIVE_COUNT``).
         :param loop_name_prefix: up to 20 characters that start every loop name.
             Default: none.
+        :param on_conflict: what becomes of a message whose ``id_field`` names a loop that
+            exists with different input (A2I's ConflictException; it is never reviewed):
+            ``"succeed"`` logs a WARNING (outcome ``conflict``) and deletes it; ``"fail"``
+            returns it to the queue on every delivery, so it reaches the dead-letter queue.
+            Default: ``"succeed"``.
         """
         super().__init__(scope, id)
         source = source or StarterSource.sqs()
@@ -205,12 +256,15 @@ class HumanLoopStarter(Construct):
             content_classifiers=content_classifiers,
             max_concurrency=max_concurrency,
             loop_name_prefix=loop_name_prefix,
+            on_conflict=on_conflict,
         )
         """The Lambda's settings, checked by the code the Lambda itself runs."""
         check_int_range("batch_size", batch_size, 1, 10)
-        if reserved_concurrency is not None:
-            check_int_range("reserved_concurrency", reserved_concurrency, 1, None)
         check_int_range("max_receive_count", max_receive_count, 1, 1000)
+        self.max_concurrent_invocations = self._invocation_cap(
+            max_concurrent_invocations, reserved_concurrency
+        )
+        """The event source's MaximumConcurrency (None: no limit)."""
         self.dead_letter_queue: aws_sqs.IQueue | None
         if source.queue is not None:
             self.queue: aws_sqs.IQueue = source.queue
@@ -221,8 +275,9 @@ class HumanLoopStarter(Construct):
             self.queue = secure_queue(
                 self,
                 "Queue",
-                # AWS's advice for Lambda sources: at least six times the timeout.
-                visibility_timeout=Duration.seconds(_FUNCTION_TIMEOUT.to_seconds() * 6),
+                visibility_timeout=lambda_source_visibility_timeout(
+                    _FUNCTION_TIMEOUT, max_batching_window
+                ),
                 dead_letter_queue=aws_sqs.DeadLetterQueue(
                     queue=dlq, max_receive_count=max_receive_count
                 ),
@@ -247,7 +302,6 @@ class HumanLoopStarter(Construct):
             log_group=self.log_group,
             timeout=_FUNCTION_TIMEOUT,
             environment=environment,
-            reserved_concurrent_executions=reserved_concurrency,
             description="Starts one A2I human loop per input, exactly once",
         )
         self.function.add_event_source(
@@ -255,10 +309,87 @@ class HumanLoopStarter(Construct):
                 self.queue,
                 batch_size=batch_size,
                 max_batching_window=max_batching_window,
+                max_concurrency=self.max_concurrent_invocations,
                 report_batch_item_failures=True,
             )
         )
         flow_definition.grant_start_human_loop(self.function)
+
+    def _invocation_cap(
+        self, max_concurrent_invocations: int | None, reserved_concurrency: int | None
+    ) -> int | None:
+        """The event source's MaximumConcurrency, from the prop or the deprecated one."""
+        low, high = MAX_CONCURRENT_INVOCATIONS_RANGE
+        if reserved_concurrency is None:
+            if max_concurrent_invocations is not None:
+                check_int_range("max_concurrent_invocations", max_concurrent_invocations, low, high)
+            return max_concurrent_invocations
+        if max_concurrent_invocations is not None:
+            raise A2IValidationError(
+                "reserved_concurrency is deprecated and replaced by max_concurrent_invocations; "
+                "give only max_concurrent_invocations"
+            )
+        if not is_token(reserved_concurrency) and not (
+            isinstance(reserved_concurrency, int) and low <= reserved_concurrency <= high
+        ):
+            raise A2IValidationError(
+                f"reserved_concurrency is deprecated: use max_concurrent_invocations ({low}-{high}"
+                f", the SQS event source's maximum concurrency); got {reserved_concurrency!r}, "
+                f"which it cannot take (with max_concurrent_invocations={low} and "
+                "max_concurrency=1, at most 2 StartHumanLoop calls run at once)"
+            )
+        Annotations.of(self).add_warning_v2(
+            "constructs-a2i:reserved-concurrency-deprecated",
+            "reserved_concurrency is deprecated: reserved concurrency throttles invocations of "
+            "batches already received, which spends their receives and sends good messages to "
+            "the dead-letter queue. It now sets max_concurrent_invocations="
+            f"{reserved_concurrency} (the SQS event source's maximum concurrency) and reserves "
+            "nothing; pass max_concurrent_invocations instead to silence this warning.",
+        )
+        return reserved_concurrency
+
+
+@jsii.implements(IAspect)
+class _EventBridgeNotifications:
+    """Turns a bucket's EventBridge notifications on, once the app is complete (at synth).
+
+    Either on the bucket's own ``NotificationConfiguration`` property, or, when the CDK's
+    notifications resource (``Custom::S3BucketNotifications``, from ``add_event_notification``)
+    manages the bucket, through it: it replaces the whole configuration, so a flag set on the
+    property alone would be undone at deployment.
+    """
+
+    def __init__(self, bucket: aws_s3.Bucket, resource: aws_s3.CfnBucket) -> None:
+        self._bucket = bucket
+        self._resource = resource
+
+    def visit(self, node: IConstruct) -> None:
+        if node.node.path != self._bucket.node.path:
+            return
+        if self._bucket.node.try_find_child("Notifications") is not None:
+            self._bucket.enable_event_bridge_notification()
+        else:
+            self._resource.add_property_override(
+                "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True
+            )
+
+
+def _turn_on_event_bridge(scope: Construct, bucket: aws_s3.IBucket) -> None:
+    """EventBridge notifications for ``bucket`` without the CDK's notifications Lambda when
+    the bucket is this app's; a warning when it is imported (see ``StarterSource.s3``)."""
+    resource = bucket.node.default_child
+    if isinstance(bucket, aws_s3.Bucket) and isinstance(resource, aws_s3.CfnBucket):
+        if not any(isinstance(a, _EventBridgeNotifications) for a in Aspects.of(bucket).all):
+            Aspects.of(bucket).add(_EventBridgeNotifications(bucket, resource))
+        return
+    Annotations.of(scope).add_warning_v2(
+        "constructs-a2i:imported-bucket-eventbridge",
+        f"StarterSource.s3: bucket {bucket.node.path} is imported, so its notification "
+        "configuration is left alone; turn on its EventBridge notifications where the bucket "
+        "is managed (CloudFormation NotificationConfiguration.EventBridgeConfiguration, or "
+        "`aws s3api put-bucket-notification-configuration` with an EventBridgeConfiguration "
+        "added to the existing configuration), or no upload will start a human loop.",
+    )
 
 
 def _settings(
@@ -271,6 +402,7 @@ def _settings(
     content_classifiers: Sequence[str],
     max_concurrency: int,
     loop_name_prefix: str | None,
+    on_conflict: str,
 ) -> StarterSettings:
     """The starter Lambda's settings, checked by ``core`` exactly as the Lambda reads them."""
     for prop, value in (
@@ -279,6 +411,7 @@ def _settings(
         ("content_classifiers", content_classifiers),
         ("max_concurrency", max_concurrency),
         ("loop_name_prefix", loop_name_prefix),
+        ("on_conflict", on_conflict),
     ):
         # The Lambda checks them on every cold start; a value known only at deploy time
         # could pass synth and then fail every batch.
@@ -294,6 +427,7 @@ def _settings(
         content_classifiers=content_classifiers,
         max_concurrency=max_concurrency,
         loop_name_prefix=loop_name_prefix,
+        on_conflict=on_conflict,
         names={
             "source_kind": "source",
             "input_path": "input_content",
@@ -302,5 +436,6 @@ def _settings(
             "content_classifiers": "content_classifiers",
             "max_concurrency": "max_concurrency",
             "loop_name_prefix": "loop_name_prefix",
+            "on_conflict": "on_conflict",
         },
     )

@@ -14,8 +14,9 @@ from aws_cdk import App, Aws, Duration, Environment, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -67,7 +68,7 @@ class TestStarterDefaults:
         main = queues[main_id]["Properties"]
         assert main["RedrivePolicy"] == {
             "deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
-            "maxReceiveCount": 5,
+            "maxReceiveCount": 20,  # DEFAULT_MAX_RECEIVE_COUNT: 2 hours of failures
         }
         assert main["VisibilityTimeout"] == 360  # six times the function's timeout
         for queue in queues.values():
@@ -88,6 +89,7 @@ class TestStarterDefaults:
         mapping = only(template, "AWS::Lambda::EventSourceMapping")["Properties"]
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["BatchSize"] == 10
+        assert "ScalingConfig" not in mapping  # no cap unless asked
         function = starter_function(template)["Properties"]
         assert function["Handler"] == "constructs_a2i.runtime.human_loop_starter.index.handler"
         assert function["Runtime"] == "python3.14"
@@ -165,9 +167,10 @@ class TestStarterOptions:
             batch_size=5,
             max_batching_window=Duration.seconds(2),
             max_concurrency=4,
-            reserved_concurrency=3,
+            max_concurrent_invocations=3,
             max_receive_count=2,
             loop_name_prefix="text",
+            on_conflict="fail",
         )
         template = Template.from_stack(stack).to_json()
         function = starter_function(template)["Properties"]
@@ -182,14 +185,33 @@ class TestStarterOptions:
         assert variables["CONTENT_CLASSIFIERS"] == "FreeOfPersonallyIdentifiableInformation"
         assert variables["MAX_CONCURRENCY"] == "4"
         assert variables["LOOP_NAME_PREFIX"] == "text"
-        assert function["ReservedConcurrentExecutions"] == 3
+        assert variables["ON_CONFLICT"] == "fail"
+        assert "ReservedConcurrentExecutions" not in function
         mapping = only(template, "AWS::Lambda::EventSourceMapping")["Properties"]
         assert mapping["BatchSize"] == 5
         assert mapping["MaximumBatchingWindowInSeconds"] == 2
+        assert mapping["ScalingConfig"] == {"MaximumConcurrency": 3}
         queue = next(
             q for k, q in resources(template, "AWS::SQS::Queue").items() if "StarterQueue" in k
         )
         assert queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] == 2
+        # Messages are in flight while a batch gathers: the window adds to 6 x the timeout.
+        assert queue["Properties"]["VisibilityTimeout"] == 6 * 60 + 2
+
+    def test_reserved_concurrency_is_deprecated_for_the_event_sources_cap(self) -> None:
+        # Reserved concurrency throttles invocations of batches already received: each
+        # throttle spends a receive, and a burst sent good messages to the DLQ.
+        stack = new_stack()
+        flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+        HumanLoopStarter(stack, "Starter", flow_definition=flow, reserved_concurrency=5)
+        template = Template.from_stack(stack).to_json()
+        assert "ReservedConcurrentExecutions" not in starter_function(template)["Properties"]
+        mapping = only(template, "AWS::Lambda::EventSourceMapping")["Properties"]
+        assert mapping["ScalingConfig"] == {"MaximumConcurrency": 5}
+        [warning] = Annotations.from_stack(stack).find_warning(
+            "*", Match.string_like_regexp("reserved_concurrency is deprecated")
+        )
+        assert "max_concurrent_invocations=5" in warning.entry.data
 
     def test_bring_your_own_queue(self) -> None:
         stack = new_stack()
@@ -226,8 +248,20 @@ class TestStarterOptions:
         }
         queue_id = next(k for k in resources(template, "AWS::SQS::Queue") if "StarterQueue" in k)
         assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
-        # EventBridge notifications are turned on for the bucket.
-        assert "EventBridge" in json.dumps(template)
+        # EventBridge notifications are turned on on the bucket itself: no custom resource,
+        # no notifications Lambda with an AWS managed policy and a never-expiring log group.
+        [bucket] = resources(template, "AWS::S3::Bucket").values()
+        assert bucket["Properties"]["NotificationConfiguration"] == {
+            "EventBridgeConfiguration": {"EventBridgeEnabled": True}
+        }
+        assert resources(template, "Custom::S3BucketNotifications") == {}
+        assert list(resources(template, "AWS::Lambda::Function")) == [
+            next(k for k in resources(template, "AWS::Lambda::Function") if "StarterFunction" in k)
+        ]
+        for role in resources(template, "AWS::IAM::Role").values():
+            assert "ManagedPolicyArns" not in role["Properties"]
+        for group in resources(template, "AWS::Logs::LogGroup").values():
+            assert "RetentionInDays" in group["Properties"]
         allow = [
             st
             for policy in resources(template, "AWS::SQS::QueuePolicy").values()
@@ -235,6 +269,43 @@ class TestStarterOptions:
             if st.get("Principal") == {"Service": "events.amazonaws.com"}
         ]
         assert allow and "sqs:SendMessage" in allow[0]["Action"]
+
+    def test_s3_bucket_with_other_notifications_keeps_eventbridge_on(self) -> None:
+        # The CDK's notifications resource replaces a bucket's whole configuration: when it
+        # manages the bucket, EventBridge must be on in it, not only on the bucket's property.
+        stack = new_stack()
+        flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+        bucket = s3.Bucket(stack, "Inputs")
+        HumanLoopStarter(stack, "Starter", flow_definition=flow, source=StarterSource.s3(bucket))
+        HumanLoopStarter(  # a second starter on the same bucket changes nothing
+            stack, "Other", flow_definition=flow, source=StarterSource.s3(bucket, prefix="b/")
+        )
+        # Added after the starter: the choice is made at synth, with the app complete.
+        bucket.add_event_notification(
+            s3.EventType.OBJECT_REMOVED, s3n.SqsDestination(sqs.Queue(stack, "Removed"))
+        )
+        template = Template.from_stack(stack).to_json()
+        [bucket_resource] = resources(template, "AWS::S3::Bucket").values()
+        assert "NotificationConfiguration" not in bucket_resource.get("Properties", {})
+        [notifications] = resources(template, "Custom::S3BucketNotifications").values()
+        configuration = notifications["Properties"]["NotificationConfiguration"]
+        assert configuration["EventBridgeConfiguration"] == {}
+        assert len(configuration["QueueConfigurations"]) == 1
+
+    def test_s3_imported_bucket_is_left_alone_with_a_warning(self) -> None:
+        stack = new_stack()
+        flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+        bucket = s3.Bucket.from_bucket_name(stack, "Theirs", "their-uploads")
+        HumanLoopStarter(stack, "Starter", flow_definition=flow, source=StarterSource.s3(bucket))
+        template = Template.from_stack(stack).to_json()
+        assert resources(template, "Custom::S3BucketNotifications") == {}
+        assert resources(template, "AWS::S3::Bucket") == {}
+        rule = only(template, "AWS::Events::Rule")["Properties"]
+        assert rule["EventPattern"]["detail"]["bucket"] == {"name": ["their-uploads"]}
+        [warning] = Annotations.from_stack(stack).find_warning(
+            "*", Match.string_like_regexp("turn on its EventBridge notifications")
+        )
+        assert "Theirs" in warning.entry.data
 
     @pytest.mark.parametrize(
         ("prefix", "suffix", "key"),
@@ -284,7 +355,15 @@ class TestStarterOptions:
         ({"max_concurrency": 101}, r"max_concurrency must be between 1 and 100; got 101"),
         ({"loop_name_prefix": Aws.STACK_NAME}, r"loop_name_prefix must be known at synth"),
         ({"id_field": Aws.REGION}, r"id_field must be known at synth"),
-        ({"reserved_concurrency": 0}, r"reserved_concurrency must be >= 1; got 0"),
+        ({"reserved_concurrency": 1}, r"reserved_concurrency is deprecated: use max_concurrent_"),
+        ({"max_concurrent_invocations": 1}, r"max_concurrent_invocations must be between 2 and"),
+        ({"max_concurrent_invocations": 1001}, r"max_concurrent_invocations must be between 2"),
+        (
+            {"max_concurrent_invocations": 5, "reserved_concurrency": 5},
+            r"give only max_concurrent_invocations",
+        ),
+        ({"on_conflict": "ignore"}, r"on_conflict must be one of \['succeed', 'fail'\]"),
+        ({"max_receive_count": 0}, r"max_receive_count must be between 1 and 1000"),
         ({"loop_name_prefix": "Upper"}, r"loop_name_prefix must be 1-20"),
         ({"loop_name_prefix": "x" * 21}, r"loop_name_prefix must be 1-20"),
     ],
