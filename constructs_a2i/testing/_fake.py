@@ -13,7 +13,6 @@ import datetime as dt
 import re
 import threading
 from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from botocore.config import Config
@@ -22,7 +21,7 @@ from constructs_a2i.testing import _runtime
 from constructs_a2i.testing._clients import check_service, client_for, environ_for
 from constructs_a2i.testing._dispatch import OPERATIONS, Dispatcher
 from constructs_a2i.testing._faults import FaultInjector, Faults
-from constructs_a2i.testing._server import Server
+from constructs_a2i.testing._server import BackgroundServer, Server
 from constructs_a2i.testing._state import (
     Call,
     FakeFlowDefinition,
@@ -45,7 +44,7 @@ def _at_least_zero(describes: int) -> int:
     return describes
 
 
-class FakeA2I:
+class FakeA2I(BackgroundServer):
     """A local, faithful fake of SageMaker's flow-definition API and the A2I runtime.
 
     One threaded HTTP server on 127.0.0.1 speaks both wire protocols: requests with
@@ -148,43 +147,8 @@ class FakeA2I:
 
     # -- server lifecycle ---------------------------------------------------------------
 
-    def start(self) -> FakeA2I:
-        """Start the HTTP server in a background thread; returns the fake."""
-        if self._server is not None:
-            raise RuntimeError("FakeA2I is already started")
-        server = Server((self._host, self._port), Dispatcher(self._store, self._injector))
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name=f"FakeA2I:{server.server_address[1]}",
-            daemon=True,
-        )
-        thread.start()
-        self._server, self._thread = server, thread
-        return self
-
-    def close(self) -> None:
-        """Stop the server and close its connections (safe to call twice)."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is None:
-            return
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> FakeA2I:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    def _make_server(self) -> Server:
+        return Server((self._host, self._port), Dispatcher(self._store, self._injector))
 
     @property
     def endpoint_url(self) -> str:

@@ -16,8 +16,9 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
+
+from constructs_a2i.testing._server import BackgroundServer
 
 __all__ = ["FakeResponseUrl", "Response"]
 
@@ -106,7 +107,7 @@ class _Server(ThreadingHTTPServer):
         self.state = state
 
 
-class FakeResponseUrl:
+class FakeResponseUrl(BackgroundServer):
     """A local HTTP server that plays CloudFormation's presigned ResponseURL::
 
         with FakeResponseUrl() as cloudformation:
@@ -127,42 +128,8 @@ class FakeResponseUrl:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> FakeResponseUrl:
-        """Serve in a background thread; returns the fake."""
-        if self._server is not None:
-            raise RuntimeError("FakeResponseUrl is already started")
-        server = _Server((self._host, self._port), self._state)
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name=f"FakeResponseUrl:{server.server_address[1]}",
-            daemon=True,
-        )
-        thread.start()
-        self._server, self._thread = server, thread
-        return self
-
-    def close(self) -> None:
-        """Stop the server (safe to call twice)."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> FakeResponseUrl:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    def _make_server(self) -> _Server:
+        return _Server((self._host, self._port), self._state)
 
     def url(self, stack_id: str = "stack", request_id: str = "request") -> str:
         """A presigned-looking URL for one request; each call signs afresh."""

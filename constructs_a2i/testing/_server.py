@@ -1,4 +1,5 @@
-"""The fake's threaded HTTP/1.1 server; it hands each request to a handler function."""
+"""The fakes' threaded HTTP/1.1 servers: one that hands each request to a handler function,
+and the start/stop life cycle every fake served in a background thread shares."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import socket
 import threading
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, cast
+from types import TracebackType
+from typing import Any, Self, cast
 
-__all__ = ["Handler", "Server"]
+__all__ = ["BackgroundServer", "Handler", "Server"]
 
 Handler = Callable[[str, str, Mapping[str, str], bytes], tuple[int, dict[str, str], bytes]]
 """(method, path with query, lower-cased headers, body) → (status, headers, body)."""
@@ -70,3 +72,53 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the default per-request stderr log."""
+
+
+class BackgroundServer:
+    """Serves :meth:`_make_server`'s server in a daemon thread: ``start``/``close`` and
+    ``with``. Subclasses set ``_server`` and ``_thread`` to ``None`` in ``__init__``."""
+
+    _server: ThreadingHTTPServer | None
+    _thread: threading.Thread | None
+
+    def _make_server(self) -> ThreadingHTTPServer:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        """Start the server in a background thread; returns the fake."""
+        if self._server is not None:
+            raise RuntimeError(f"{type(self).__name__} is already started")
+        server = self._make_server()
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.01},
+            name=f"{type(self).__name__}:{server.server_address[1]}",
+            daemon=True,
+        )
+        thread.start()
+        self._server, self._thread = server, thread
+        return self
+
+    def close(self) -> None:
+        """Stop the server and close its connections (safe to call twice)."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None:
+            return
+        server.shutdown()
+        if isinstance(server, Server):
+            server.close_connections()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
