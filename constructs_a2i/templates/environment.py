@@ -33,10 +33,10 @@ from liquid.builtin.tags.echo_tag import EchoNode, EchoTag
 from liquid.exceptions import FilterArgumentError
 from liquid.stringify import to_liquid_string
 
+from constructs_a2i.core.s3_uri import parse_s3_uri
+
 if TYPE_CHECKING:
     from liquid.context import RenderContext
-
-from constructs_a2i.core.s3_uri import parse_s3_uri
 
 __all__ = [
     "A2I_FILTERS",
