@@ -20,7 +20,8 @@ from constructs_a2i.cli.main import app
 from constructs_a2i.cli.preview_server import VERSION_PATH, PreviewServer
 from constructs_a2i.templates.builtins import BUILTIN_TEMPLATES
 from constructs_a2i.templates.environment import PREVIEW_SIGNATURE
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ROOT
+from tests.templates.test_aws_material import TEMPLATES, aws_input
 
 runner = CliRunner()
 
@@ -138,7 +139,7 @@ def test_unknown_builtin() -> None:
 
 # ---------------------------------------------------------------- check, in CI
 
-AWS_TEMPLATES = FIXTURES / "templates"  # AWS's samples: see tests/fixtures/README.md
+AWS_TEMPLATES = TEMPLATES  # AWS's samples: see tests/fixtures/README.md
 PROBLEM_LINE = re.compile(r"^(?P<file>[^:]+(?::\d+(?::\d+)?)?): (?P<severity>error|note): .+$")
 
 
@@ -189,7 +190,7 @@ def test_notes_are_reported_but_do_not_fail(tree: Path, tmp_path: Path) -> None:
     # AWS's Textract input (a2i-output-data) without humanLoopContext, and a template that
     # reads it only under {% if %}: a note, exit status 0.
     sample = tmp_path / "textract.json"
-    content = json.loads((FIXTURES / "a2i-textract-input.json").read_text(encoding="utf-8"))
+    content = aws_input("a2i-textract-input.json")
     del content["humanLoopContext"]
     sample.write_text(json.dumps(content), encoding="utf-8")
     template = tree / "aws" / "textract-analyze-document.html"
