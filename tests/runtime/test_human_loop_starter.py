@@ -121,7 +121,8 @@ def test_batch_of_ten_starts_ten_loops_concurrently(starter: Starter) -> None:
     assert response["batchItemFailures"] == []
     assert len(starter.fake.human_loops) == 10
     assert len(starter.starts()) == 10
-    assert elapsed < 0.2 * 4, f"10 starts took {elapsed:.2f}s: not concurrent"
+    # One after the other they take 10 x 0.2 = 2 s; a loaded 2-core machine adds up to ~1 s.
+    assert elapsed < 0.2 * 7, f"10 starts took {elapsed:.2f}s: not concurrent"
 
 
 def test_max_concurrency_bounds_parallel_starts(starter: Starter) -> None:
