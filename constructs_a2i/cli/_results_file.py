@@ -1,16 +1,28 @@
 """The file ``a2i results`` writes: one row per human answer, as JSON Lines or CSV.
 
-A row holds the loop's name and creation time, its flow definition, the output's S3 URI, the
-answer's index, worker id, acceptance and submission times, time spent, the answer and the
-loop's input (:func:`answer_rows`).
+A row holds the loop's name, creation time and status, its flow definition, the output's S3
+URI, the request source of an AWS-managed loop (``awsManagedHumanLoopRequestSource``), the
+answer's index, worker id, the worker's identity (``workerSub``, ``workerIssuer``,
+``workerIdentityProviderType``: ``workerMetadata.identityData`` of "Amazon A2I Output Data",
+there for a private workforce), acceptance and submission times, time spent, the answer and the
+loop's input (:func:`answer_rows`). A Stopped loop without output gets one row without answer
+fields (:func:`loop_row`).
 
-* ``.jsonl``: one JSON object per row; ``answerContent`` and ``inputContent`` stay JSON objects,
-  exactly as in ``output.json``. Rows are appended. Characters UTF-8 cannot encode (a lone
-  surrogate such as ``"\\ud800"``) are written as ``\\uXXXX`` escapes, which decode to the same
-  text (:func:`constructs_a2i.core.untrusted_json.dumps`).
-* ``.csv``: the answer is flattened into ``answer.<path>`` columns (:func:`flatten`);
-  ``inputContent`` is a JSON text column. The file is rewritten (atomically) with the union of
-  the columns.
+The answers of Amazon Textract and Amazon Rekognition loops are expanded (``expand``, default
+``auto``: by the output's request source): one row per reviewed item, a form key or a
+moderation label (:mod:`constructs_a2i.core.managed_answers`), with ``itemIndex`` and the item
+(``item`` in JSON Lines, ``item.<field>`` columns in CSV) instead of ``answerContent`` and
+``inputContent``, which stay in ``output.json`` at ``outputS3Uri``. ``none`` keeps one row per
+answer.
+
+* ``.jsonl``: one JSON object per row; ``answerContent``, ``inputContent`` and ``item`` stay JSON
+  objects, exactly as in ``output.json``. Rows are appended. Characters UTF-8 cannot encode (a
+  lone surrogate such as ``"\\ud800"``) are written as ``\\uXXXX`` escapes, which decode to the
+  same text (:func:`constructs_a2i.core.untrusted_json.dumps`).
+* ``.csv``: the answer is flattened into ``answer.<path>`` columns and an item into
+  ``item.<field>`` columns (:func:`flatten`); ``inputContent`` is a JSON text column. The file is
+  rewritten (atomically) with the union of the columns. Booleans are ``true`` and ``false``, as
+  JSON spells them (and as the JSON cells do).
 
 CSV is meant for spreadsheets, and the answers come from workers (anonymous ones, with the
 public crowd), so it is written defensively:
@@ -45,16 +57,21 @@ from typing import Any, Final
 
 from constructs_a2i.cli._aws import CliError
 from constructs_a2i.core import untrusted_json
+from constructs_a2i.core.managed_answers import answer_source, expansion_of, reviewed_items
+from constructs_a2i.core.output_json import human_answers, input_content, worker_identity
 
 __all__ = [
     "ANSWER_PREFIX",
     "BASE_COLUMNS",
     "CSV_FIELD_SIZE_LIMIT",
+    "EXPAND_CHOICES",
     "FORMULA_TRIGGERS",
+    "ITEM_PREFIX",
     "answer_rows",
     "column_key",
     "downloaded_names",
     "flatten",
+    "loop_row",
     "neutralize_cell",
     "output_format",
     "restore_cell",
@@ -71,10 +88,20 @@ BASE_COLUMNS: Final = (
     "acceptanceTime",
     "submissionTime",
     "timeSpentInSeconds",
+    "humanLoopStatus",
+    "awsManagedHumanLoopRequestSource",
+    "workerSub",
+    "workerIssuer",
+    "workerIdentityProviderType",
 )
-"""The scalar columns every row has, in file order (then answers, then ``inputContent``)."""
+"""The scalar columns every row has, in file order (then answers, items, ``inputContent``).
+The first nine are the columns of earlier versions, in their places."""
 ANSWER_PREFIX: Final = "answer."
 """CSV columns of the flattened ``answerContent`` start with this."""
+ITEM_PREFIX: Final = "item."
+"""CSV columns of an expanded answer's item start with this (after ``itemIndex``)."""
+EXPAND_CHOICES: Final = ("auto", "textract", "rekognition", "none")
+"""How answers are expanded: by the request source, as one kind whatever it says, or not."""
 _FORMATS: Final = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a CSV cell as a formula (OWASP, CSV Injection)."""
@@ -130,42 +157,82 @@ def restore_cell(cell: str) -> str:
     return cell
 
 
+def _kind(expand: str, source: str | None) -> str | None:
+    if expand not in EXPAND_CHOICES:
+        raise ValueError(f"expand must be one of {EXPAND_CHOICES}; got {expand!r}")
+    if expand == "auto":
+        return expansion_of(source)
+    return None if expand == "none" else expand
+
+
 def answer_rows(
     document: dict[str, Any],
     *,
     loop_name: str,
     output_uri: str,
     creation_time: str | None,
+    status: str | None = None,
+    expand: str = "auto",
 ) -> list[dict[str, Any]]:
-    """One row per entry of ``humanAnswers`` in an A2I ``output.json`` document.
+    """One row per entry of ``humanAnswers`` in an A2I ``output.json`` document, or, for an
+    answer that ``expand`` reads (:data:`EXPAND_CHOICES`), one row per reviewed item.
 
-    A document without answers gives one row with empty answer fields.
+    A document without answers gives one row with empty answer fields. ``inputContent`` is
+    read from older layouts too (:func:`constructs_a2i.core.output_json.input_content`).
     """
+    source = answer_source(document)
+    kind = _kind(expand, source)
+    content = input_content(document)
     common = {
         "humanLoopName": document.get("humanLoopName") or loop_name,
         "loopCreationTime": creation_time,
         "flowDefinitionArn": document.get("flowDefinitionArn"),
         "outputS3Uri": output_uri,
+        "humanLoopStatus": status,
+        "awsManagedHumanLoopRequestSource": source,
     }
-    answers = document.get("humanAnswers")
-    if not isinstance(answers, list) or not answers:
-        answers = [None]
+    answers: list[Any] = human_answers(document) or [None]
     rows: list[dict[str, Any]] = []
     for index, answer in enumerate(answers):
         entry = answer if isinstance(answer, dict) else {}
-        rows.append(
-            {
-                **common,
-                "answerIndex": index if answer is not None else None,
-                "workerId": entry.get("workerId"),
-                "acceptanceTime": entry.get("acceptanceTime"),
-                "submissionTime": entry.get("submissionTime"),
-                "timeSpentInSeconds": entry.get("timeSpentInSeconds"),
-                "answerContent": entry.get("answerContent"),
-                "inputContent": document.get("inputContent"),
-            }
-        )
+        row = {
+            **common,
+            "answerIndex": index if answer is not None else None,
+            "workerId": entry.get("workerId"),
+            "acceptanceTime": entry.get("acceptanceTime"),
+            "submissionTime": entry.get("submissionTime"),
+            "timeSpentInSeconds": entry.get("timeSpentInSeconds"),
+            **worker_identity(entry),
+        }
+        items = None
+        if kind is not None and answer is not None:
+            items = reviewed_items(kind, entry.get("answerContent"), content)
+        if not items:
+            rows.append(
+                {**row, "answerContent": entry.get("answerContent"), "inputContent": content}
+            )
+            continue
+        rows += [
+            {**row, "itemIndex": number, "item": item, "answerContent": None, "inputContent": None}
+            for number, item in enumerate(items)
+        ]
     return rows
+
+
+def loop_row(
+    *, loop_name: str, flow_definition_arn: str | None, creation_time: str | None, status: str
+) -> dict[str, Any]:
+    """The one row of a loop without output (Stopped before any worker started its task)."""
+    row: dict[str, Any] = dict.fromkeys(BASE_COLUMNS)
+    row.update(
+        humanLoopName=loop_name,
+        loopCreationTime=creation_time,
+        flowDefinitionArn=flow_definition_arn,
+        humanLoopStatus=status,
+        answerContent=None,
+        inputContent=None,
+    )
+    return row
 
 
 @contextlib.contextmanager
@@ -213,7 +280,10 @@ def downloaded_names(path: Path, fmt: str) -> set[str]:
 
 
 def _cell(value: Any) -> Any:
-    """A new row's value as a CSV cell: text made safe for spreadsheets and UTF-8."""
+    """A new row's value as a CSV cell: booleans as JSON spells them, text made safe for
+    spreadsheets and UTF-8."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if not isinstance(value, str):
         return value
     return neutralize_cell(_SURROGATE.sub("\ufffd", value))
@@ -224,11 +294,27 @@ def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
     answer = row.get("answerContent")
     if answer is not None:
         flat.update(flatten(answer, ANSWER_PREFIX.rstrip(".")))
+    if "itemIndex" in row:
+        flat["itemIndex"] = row["itemIndex"]
+        if row.get("item") is not None:
+            flat.update(flatten(row["item"], ITEM_PREFIX.rstrip(".")))
     content = row.get("inputContent")
     flat["inputContent"] = (
         None if content is None else untrusted_json.dumps(content, sort_keys=True)
     )
     return {key: _cell(value) for key, value in flat.items()}
+
+
+def _ordered(keys: Sequence[str]) -> list[str]:
+    """Columns in file order: the base ones, answers (sorted), ``itemIndex`` and the item's
+    fields (in their own order: key, value, ...), others, then ``inputContent``."""
+    base = [key for key in BASE_COLUMNS if key in keys]
+    answers = sorted(key for key in keys if key.startswith(ANSWER_PREFIX))
+    items = [key for key in keys if key == "itemIndex" or key.startswith(ITEM_PREFIX)]
+    items.sort(key=lambda key: key != "itemIndex")
+    placed = {*base, *answers, *items, "inputContent"}
+    others = [key for key in keys if key not in placed]
+    return [*base, *answers, *items, *others, *(["inputContent"] if "inputContent" in keys else [])]
 
 
 def write_rows(path: Path, fmt: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -249,17 +335,14 @@ def write_rows(path: Path, fmt: str, rows: Sequence[dict[str, Any]]) -> None:
             existing = list(reader)
     new = [_csv_row(row) for row in rows]
     known = set(columns)
-    extra = sorted({key for row in new for key in row if key not in known})
+    extra = _ordered(list(dict.fromkeys(key for row in new for key in row if key not in known)))
     if not columns:
-        answers = sorted(key for key in extra if key.startswith(ANSWER_PREFIX))
-        columns = [*BASE_COLUMNS, *answers, "inputContent"]
-        columns += [key for key in extra if key not in columns]
+        columns = extra
+    elif columns[-1] == "inputContent":
+        # New columns go before inputContent when it is last.
+        columns = [*columns[:-1], *(key for key in extra if key != "inputContent"), "inputContent"]
     else:
-        # New answer columns go before inputContent when it is last.
-        if columns and columns[-1] == "inputContent":
-            columns = [*columns[:-1], *extra, "inputContent"]
-        else:
-            columns += extra
+        columns += extra
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with temporary.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore")

@@ -1,29 +1,49 @@
 """``a2i results``: export the human answers of finished loops to JSON Lines or CSV.
 
-For every Completed human loop of the flow definition (created in ``--since``/``--until``), the
-command reads the loop's ``output.json`` from S3 (DescribeHumanLoop gives its location) and
-writes **one row per human answer**: the loop's name and creation time, the output's S3 URI,
-the worker id, acceptance and submission times, time spent, the answer and the loop's input.
+For every Completed or Stopped human loop of the flow definition (created in
+``--since``/``--until``), the command reads the loop's ``output.json`` from S3 (DescribeHumanLoop
+gives its location) and writes **one row per human answer**: the loop's name, creation time and
+status, the output's S3 URI, the request source of a Textract or Rekognition loop, the worker id
+and identity (``workerMetadata.identityData``), acceptance and submission times, time spent, the
+answer and the loop's input (:mod:`constructs_a2i.cli._results_file` lists the columns).
 
-* ``--out results.jsonl``: one JSON object per row; ``answerContent`` and ``inputContent`` stay
-  JSON objects. Rows of new loops are appended.
+Stopped loops are read too: tasks workers had already started when a loop was stopped go on,
+and their results are stored in S3 ("Delete a Human Loop",
+https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-delete-human-loop.html). A Stopped loop
+without output (no location, or S3's ``NoSuchKey``: no worker had started) is normal: it gets one
+row without answers, so it is not fetched again. S3 answers ``AccessDenied`` instead of
+``NoSuchKey`` to a reader without ``s3:ListBucket``; for a Stopped loop that is not an error
+either, but, since it may also mean the output cannot be read, the loop gets no row, the summary
+counts it, and the next run asks again.
+
+``--expand`` (``auto``, the default; ``textract``, ``rekognition`` or ``none``): the answers of
+Textract and Rekognition loops become one row per reviewed item, a form key (key, value, both
+before review, confidence before and after, whether the reviewer changed it) or a moderation
+label (label, parent, the model's confidence, confirmed, rejected or added); ``auto`` goes by the
+output's request source, ``textract``/``rekognition`` read every answer of that shape as that
+kind, ``none`` keeps one row per answer (:mod:`constructs_a2i.core.managed_answers`).
+
+* ``--out results.jsonl``: one JSON object per row; ``answerContent``, ``inputContent`` and
+  ``item`` stay JSON objects. Rows of new loops are appended.
 * ``--out results.csv``: the answer is flattened into ``answer.<path>`` columns
-  (``answer.sentiment.label``); ``inputContent`` is a JSON text column. The file is rewritten
-  (atomically) with the union of the columns. Text that a spreadsheet would run as a formula is
-  neutralised (:mod:`constructs_a2i.cli._results_file` says how).
+  (``answer.sentiment.label``), an item into ``item.<field>`` columns; ``inputContent`` is a JSON
+  text column. The file is rewritten (atomically) with the union of the columns. Text that a
+  spreadsheet would run as a formula is neutralised (:mod:`constructs_a2i.cli._results_file`
+  says how).
 
 This module downloads the outputs and holds the command; the file format is
 :mod:`constructs_a2i.cli._results_file`'s.
 
 Loops already in the file (by ``humanLoopName``) are skipped, so running the command again
-downloads only new results. Failed, Stopped and in-progress loops have no answers; the summary
-counts them. A Completed loop whose output has no answers gets one row with empty answer
-fields, so it is not downloaded again.
+downloads only new results. Failed and in-progress loops have no answers; the summary counts
+them. A loop whose output has no answers gets one row with empty answer fields, so it is not
+downloaded again.
 
-An output that cannot be read fails its loop alone: missing, not JSON, not an object, or nested
-deeper than :data:`~constructs_a2i.core.untrusted_json.MAX_DEPTH` levels (read as
-:mod:`constructs_a2i.core.output_json` says, never into a ``RecursionError``). The summary names
-the loop and why, the other loops are written, and the next run tries that loop again.
+An output that cannot be read fails its loop alone: missing (for a Completed loop), not JSON, not
+an object, or nested deeper than :data:`~constructs_a2i.core.untrusted_json.MAX_DEPTH` levels
+(read as :mod:`constructs_a2i.core.output_json` says, never into a ``RecursionError``). The
+summary names the loop and why, the other loops are written, and the next run tries that loop
+again.
 
 Exit status: 0, or 3 when some outputs could not be read (the summary says why), 130 after
 Ctrl-C (rows downloaded so far are written), 1 on an error.
@@ -32,6 +52,7 @@ Ctrl-C (rows downloaded so far are written), 1 on an error.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -68,6 +89,7 @@ from constructs_a2i.cli._human_loops import describe_human_loop, iter_human_loop
 from constructs_a2i.cli._results_file import (
     answer_rows,
     downloaded_names,
+    loop_row,
     output_format,
     write_rows,
 )
@@ -75,27 +97,47 @@ from constructs_a2i.cli._retry import call_with_retries, error_code
 from constructs_a2i.cli._time import time_option
 from constructs_a2i.core.output_json import OutputDocumentError, parse_output
 from constructs_a2i.core.s3_uri import parse_s3_uri
-from constructs_a2i.core.statuses import LOOP_COMPLETED
+from constructs_a2i.core.statuses import LOOP_COMPLETED, LOOP_STOPPED
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker_a2i_runtime import AugmentedAIRuntimeClient
 
-__all__ = ["ExportReport", "LoopOutput", "export_results", "results"]
+__all__ = ["READ_STATUSES", "Expand", "ExportReport", "LoopOutput", "export_results", "results"]
+
+READ_STATUSES = (LOOP_COMPLETED, LOOP_STOPPED)
+"""The statuses of loops whose ``output.json`` is read."""
+_NO_SUCH_KEY = frozenset({"NoSuchKey", "404"})
+_REFUSED = frozenset({"AccessDenied", "403"})
+
+
+class Expand(enum.StrEnum):
+    """``--expand``: how the answers of Textract and Rekognition loops are written."""
+
+    auto = "auto"
+    textract = "textract"
+    rekognition = "rekognition"
+    none = "none"
 
 
 @dataclass(slots=True)
 class LoopOutput:
-    """The downloaded answers of one Completed loop (or why they could not be read)."""
+    """The downloaded answers of one Completed or Stopped loop (or why they could not be read)."""
 
     name: str
     """The human loop name."""
     creation_time: str | None
     """When the loop was created (ISO 8601)."""
+    status: str = LOOP_COMPLETED
+    """Its HumanLoopStatus."""
     rows: list[dict[str, Any]] = field(default_factory=list)
     """Its answer rows."""
     error: str | None = None
     """Why its output could not be read, if it could not."""
+    has_output: bool = True
+    """False for a Stopped loop without output (it has one row without answers)."""
+    refused: bool = False
+    """True for a Stopped loop whose output S3 refused (AccessDenied): no row, asked again."""
 
 
 @dataclass(slots=True)
@@ -105,40 +147,80 @@ class ExportReport:
     statuses: dict[str, int]
     """Loops listed, per HumanLoopStatus."""
     already_downloaded: int
-    """Completed loops skipped because the file has them."""
+    """Completed and Stopped loops skipped because the file has them."""
     outputs: list[LoopOutput]
-    """The Completed loops read in this run, oldest first."""
+    """The Completed and Stopped loops read in this run, oldest first."""
     interrupted: bool = False
     """True after Ctrl-C."""
 
     @property
     def exported(self) -> list[LoopOutput]:
-        """Loops whose answers were written."""
-        return [output for output in self.outputs if output.error is None]
+        """Loops whose rows were written."""
+        return [output for output in self.outputs if output.error is None and not output.refused]
 
     @property
     def errors(self) -> list[LoopOutput]:
         """Loops whose output could not be read."""
         return [output for output in self.outputs if output.error is not None]
 
+    @property
+    def without_output(self) -> list[LoopOutput]:
+        """Stopped loops without output (written as one row without answers)."""
+        return [output for output in self.exported if not output.has_output]
 
-def _download(a2i: AugmentedAIRuntimeClient, s3: S3Client, summary: dict[str, Any]) -> LoopOutput:
+    @property
+    def refused(self) -> list[LoopOutput]:
+        """Stopped loops whose output S3 refused (AccessDenied); tried again next run."""
+        return [output for output in self.outputs if output.refused]
+
+
+def _no_output(result: LoopOutput, flow_definition_arn: str | None) -> LoopOutput:
+    result.has_output = False
+    result.rows = [
+        loop_row(
+            loop_name=result.name,
+            flow_definition_arn=flow_definition_arn,
+            creation_time=result.creation_time,
+            status=result.status,
+        )
+    ]
+    return result
+
+
+def _download(
+    a2i: AugmentedAIRuntimeClient,
+    s3: S3Client,
+    summary: dict[str, Any],
+    expand: Expand = Expand.auto,
+) -> LoopOutput:
     name = str(summary["HumanLoopName"])
     created = to_jsonable(summary.get("CreationTime"))
-    result = LoopOutput(name=name, creation_time=created)
+    status = str(summary.get("HumanLoopStatus") or LOOP_COMPLETED)
+    result = LoopOutput(name=name, creation_time=created, status=status)
+    stopped = status == LOOP_STOPPED
+    flow_arn = summary.get("FlowDefinitionArn")
+    uri = None
     try:
         described = describe_human_loop(a2i, name)
         uri = (described.get("HumanLoopOutput") or {}).get("OutputS3Uri")
         if not uri:
+            if stopped:  # stopped before any worker started its task
+                return _no_output(result, flow_arn)
             result.error = "DescribeHumanLoop gives no output location"
             return result
         bucket, key = parse_s3_uri(uri, "OutputS3Uri")
         response, _ = call_with_retries(lambda: s3.get_object(Bucket=bucket, Key=key))
         body = response["Body"].read()
     except ClientError as error:
+        code = error_code(error)
+        if stopped and code in _NO_SUCH_KEY:
+            return _no_output(result, flow_arn)
+        if stopped and code in _REFUSED:
+            result.refused = True
+            return result
         if is_fatal(error):
             raise
-        if error_code(error) in {"NoSuchKey", "404"}:
+        if code in _NO_SUCH_KEY:
             result.error = f"no output.json at {uri}"
         else:
             result.error = describe_error(error)
@@ -151,7 +233,14 @@ def _download(a2i: AugmentedAIRuntimeClient, s3: S3Client, summary: dict[str, An
     except OutputDocumentError as error:  # not JSON, nested too deep, not an object
         result.error = str(error)
         return result
-    result.rows = answer_rows(document, loop_name=name, output_uri=uri, creation_time=created)
+    result.rows = answer_rows(
+        document,
+        loop_name=name,
+        output_uri=uri,
+        creation_time=created,
+        status=status,
+        expand=expand.value,
+    )
     return result
 
 
@@ -165,8 +254,10 @@ def export_results(
     until: dt.datetime | None = None,
     concurrency: int = 8,
     progress: Progress | None = None,
+    expand: Expand = Expand.auto,
 ) -> ExportReport:
-    """Download the answers of new Completed loops of a flow definition into ``out``."""
+    """Download the answers of new Completed and Stopped loops of a flow definition into
+    ``out`` (``expand``: see the module)."""
     fmt = output_format(out)
     done = downloaded_names(out, fmt)
     statuses: dict[str, int] = {}
@@ -180,7 +271,7 @@ def export_results(
             progress.advance(listing)
         status = str(summary.get("HumanLoopStatus"))
         statuses[status] = statuses.get(status, 0) + 1
-        if status != LOOP_COMPLETED:
+        if status not in READ_STATUSES:
             continue
         if summary["HumanLoopName"] in done:
             skipped += 1
@@ -197,7 +288,7 @@ def export_results(
     fatal: BaseException | None = None
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="a2i-results")
-    futures = [pool.submit(_guarded, stop, a2i, s3, summary) for summary in todo]
+    futures = [pool.submit(_guarded, stop, a2i, s3, summary, expand) for summary in todo]
     try:
         for future in as_completed(futures):
             output = future.result()
@@ -237,15 +328,24 @@ def _guarded(
     a2i: AugmentedAIRuntimeClient,
     s3: S3Client,
     summary: dict[str, Any],
+    expand: Expand,
 ) -> LoopOutput | None:
     if stop.is_set():
         return None
-    return _download(a2i, s3, summary)
+    return _download(a2i, s3, summary, expand)
 
 
 def _print_summary(output: OutputFormat, report: ExportReport, flow_name: str, out: Path) -> None:
     exported = report.exported
-    answers = sum(1 for loop in exported for row in loop.rows if row.get("answerIndex") is not None)
+    answers = len(
+        {
+            (loop.name, row["answerIndex"])
+            for loop in exported
+            for row in loop.rows
+            if row.get("answerIndex") is not None
+        }
+    )
+    items = sum(1 for loop in exported for row in loop.rows if row.get("itemIndex") is not None)
     if output is OutputFormat.json:
         print_json(
             {
@@ -253,6 +353,9 @@ def _print_summary(output: OutputFormat, report: ExportReport, flow_name: str, o
                 "loops": report.statuses,
                 "exportedLoops": len(exported),
                 "answers": answers,
+                "reviewedItems": items,
+                "stoppedWithoutOutput": len(report.without_output),
+                "stoppedOutputRefused": [loop.name for loop in report.refused],
                 "alreadyDownloaded": report.already_downloaded,
                 "errors": [{"humanLoopName": o.name, "error": o.error} for o in report.errors],
                 "interrupted": report.interrupted,
@@ -260,14 +363,20 @@ def _print_summary(output: OutputFormat, report: ExportReport, flow_name: str, o
         )
         return
     rows: list[tuple[str, Any]] = [
-        ("Completed loops exported", len(exported)),
+        ("Loops exported (Completed, Stopped)", len(exported)),
         ("Answers written", answers),
-        ("Already downloaded", report.already_downloaded),
     ]
+    if items:
+        rows.append(("Reviewed items written (Textract keys, Rekognition labels)", items))
+    rows.append(("Already downloaded", report.already_downloaded))
+    if report.without_output:
+        rows.append(("Stopped loops without output", len(report.without_output)))
+    if report.refused:
+        rows.append(("Stopped loops whose output S3 refused", len(report.refused)))
     rows += [
         (f"{status} loops (no answers)", count)
         for status, count in sorted(report.statuses.items())
-        if status != LOOP_COMPLETED
+        if status not in READ_STATUSES
     ]
     if report.errors:
         rows.append(("Outputs not readable", len(report.errors)))
@@ -280,6 +389,12 @@ def _print_summary(output: OutputFormat, report: ExportReport, flow_name: str, o
         typer.echo(f"  {failed.name}: {failed.error}")
     if len(report.errors) > 5:
         typer.echo(f"  ... and {len(report.errors) - 5} more")
+    if report.refused:
+        typer.echo(
+            "S3 answered AccessDenied for the output of some Stopped loops: none was written "
+            "(no worker had started), or you may not read it; with s3:ListBucket on the output "
+            "prefix S3 says which. They are asked again next run."
+        )
     if report.errors or report.interrupted:
         typer.echo("Run the same command again to fetch the rest.")
 
@@ -305,8 +420,16 @@ def results(
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, max=64, help="Downloads at once.")
     ] = 8,
+    expand: Annotated[
+        Expand,
+        typer.Option(
+            "--expand",
+            help="Textract and Rekognition answers as one row per form key or label: by the "
+            "output's request source (auto), as one kind, or not (none).",
+        ),
+    ] = Expand.auto,
 ) -> None:
-    """Download the human answers of Completed loops from S3 (one row per answer)."""
+    """Download the human answers of Completed and Stopped loops from S3 (one row per answer)."""
     with cli_errors():
         aws = options(ctx)
         after = time_option(since, "--since")
@@ -333,6 +456,7 @@ def results(
                 until=before,
                 concurrency=concurrency,
                 progress=progress,
+                expand=expand,
             )
         _print_summary(aws.output, report, resolved.name, out)
         if report.interrupted:

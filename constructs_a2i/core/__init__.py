@@ -16,6 +16,9 @@ One fact, one module:
 * :mod:`~constructs_a2i.core.untrusted_json`: JSON from outside: nesting bounded on the way in,
   text SQS and UTF-8 accept on the way out;
 * :mod:`~constructs_a2i.core.output_json`: how an A2I ``output.json`` is read;
+* :mod:`~constructs_a2i.core.managed_answers`: Textract and Rekognition answers as items a
+  person can read (:mod:`~constructs_a2i.core.textract_forms`,
+  :mod:`~constructs_a2i.core.moderation_labels`);
 * :mod:`~constructs_a2i.core.retry`: which errors are transient, and the backoff;
 * :mod:`~constructs_a2i.core.s3_uri`: S3 object URIs and URLs;
 * :mod:`~constructs_a2i.core.statuses`: flow-definition and human-loop statuses;

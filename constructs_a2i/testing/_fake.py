@@ -12,7 +12,7 @@ import copy
 import datetime as dt
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from botocore.config import Config
@@ -65,9 +65,10 @@ class FakeA2I(BackgroundServer):
     same name ... but different input data". Flow definitions and human loops follow the real
     lifecycles, which tests
     drive with :meth:`activate_after`, :meth:`fail_flow_definitions`,
-    :meth:`delete_after`, :meth:`stop_after`, :meth:`complete_human_loop` and
-    :meth:`fail_human_loop`. Faults are injected with :attr:`faults`,
-    :meth:`fail_next` and :meth:`reject_new_roles`.
+    :meth:`delete_after`, :meth:`stop_after`, :meth:`complete_human_loop`,
+    :meth:`stop_human_loop` and :meth:`fail_human_loop` (completing and stopping can write the
+    loop's ``output.json`` to S3 through a client the test passes). Faults are injected with
+    :attr:`faults`, :meth:`fail_next` and :meth:`reject_new_roles`.
 
     All state sits behind one lock: the fake is safe to call from many threads.
     """
@@ -359,14 +360,61 @@ class FakeA2I(BackgroundServer):
                 )
         raise RuntimeError(f"flow definition {name} is still {status}")
 
-    def complete_human_loop(self, name: str, *, output_s3_uri: str | None = None) -> FakeHumanLoop:
+    def complete_human_loop(
+        self,
+        name: str,
+        *,
+        output_s3_uri: str | None = None,
+        answers: Sequence[dict[str, Any]] | None = None,
+        s3: Any = None,
+    ) -> FakeHumanLoop:
         """Mark an InProgress human loop Completed, as if its workers had answered.
 
         The default ``output_s3_uri`` is where A2I writes the output:
         ``<S3OutputPath>/<flow name>/YYYY/MM/DD/hh/mm/ss/<loop name>/output.json``.
+        With ``s3`` (a boto3 S3 client, moto's in tests), the fake writes the ``output.json``
+        A2I writes for a custom task there, holding ``answers`` (the ``humanAnswers``, default
+        none); without it, nothing is written and the test writes what it needs.
         """
+        if answers is not None and s3 is None:
+            raise ValueError("answers are written to S3: pass s3 (a boto3 S3 client) too")
         with self._store.lock:
-            return _runtime.complete_loop(self._store, name, output_s3_uri).snapshot()
+            loop = _runtime.complete_loop(self._store, name, output_s3_uri)
+            document = _runtime.output_document(loop, answers or [])
+            snapshot = loop.snapshot()
+        if s3 is not None and snapshot.output_s3_uri is not None:
+            _runtime.write_output(s3, snapshot.output_s3_uri, document)
+        return snapshot
+
+    def stop_human_loop(
+        self,
+        name: str,
+        *,
+        answers: Sequence[dict[str, Any]] | None = None,
+        s3: Any = None,
+        output_s3_uri: str | None = None,
+    ) -> FakeHumanLoop:
+        """Mark an InProgress (or Stopping) human loop Stopped, as StopHumanLoop ends it.
+
+        Without ``answers`` it has no output, as when no worker had started its tasks (what
+        StopHumanLoop itself leaves). With ``answers``, workers had started them: tasks already
+        in progress when a loop is stopped go on, and their results are stored in S3 ("Delete
+        a Human Loop" in the SageMaker Developer Guide). The loop then has an output location
+        like a Completed one (``output_s3_uri``, default where A2I writes), in its
+        DescribeHumanLoop and its event, and with ``s3`` the fake writes the ``output.json``
+        holding ``answers`` there (see :meth:`complete_human_loop`).
+        """
+        if s3 is not None and answers is None:
+            raise ValueError("a loop stopped without answers has no output to write")
+        with self._store.lock:
+            loop = _runtime.stop_loop(
+                self._store, name, with_output=answers is not None, output_s3_uri=output_s3_uri
+            )
+            document = _runtime.output_document(loop, answers or [])
+            snapshot = loop.snapshot()
+        if s3 is not None and snapshot.output_s3_uri is not None:
+            _runtime.write_output(s3, snapshot.output_s3_uri, document)
+        return snapshot
 
     def fail_human_loop(
         self,

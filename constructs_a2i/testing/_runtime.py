@@ -5,8 +5,13 @@ definition, other InputContent or DataAttributes, or a loop that has ended); the
 repeated while its loop is InProgress answers that loop's ARN and starts nothing.
 
 A human loop starts InProgress on an Active flow definition; StopHumanLoop makes it
-Stopping (for ``stop_after`` Describes) then Stopped; the facade's test controls make
-it Completed or Failed as workers or expiry would. Every end records the EventBridge
+Stopping (for ``stop_after`` Describes) then Stopped, without output; the facade's test
+controls make it Completed or Failed as workers or expiry would, or Stopped with output: tasks
+workers had already started when the loop was stopped go on, and their results are stored in S3
+("Delete a Human Loop", https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-delete-human-loop.html).
+A loop with output has an ``OutputS3Uri`` where A2I writes it, and :func:`output_document` is the
+``output.json`` A2I writes there for a custom task ("Amazon A2I Output Data");
+:func:`write_output` puts it in S3 through the test's client. Every end records the EventBridge
 event A2I sends and may let a Deleting flow definition go.
 """
 
@@ -30,6 +35,9 @@ __all__ = [
     "OPERATIONS",
     "complete_loop",
     "fail_loop",
+    "output_document",
+    "stop_loop",
+    "write_output",
 ]
 
 FAILURE_CODES = ("ValidationError", "Expired", "InternalError")
@@ -206,24 +214,58 @@ A2I_RUNTIME_OPERATIONS = frozenset(OPERATIONS)
 # -- what workers and expiry do (the facade's test controls) --------------------------------
 
 
+def _default_output_uri(store: Store, loop: LoopRecord) -> str:
+    """Where A2I writes: ``<S3OutputPath>/<flow>/YYYY/MM/DD/hh/mm/ss/<loop>/output.json``."""
+    flow = store.flows.get(loop.flow_definition_name)
+    output_path = (
+        flow.definition["OutputConfig"]["S3OutputPath"]
+        if flow is not None
+        else f"s3://fake-a2i-output-{store.account}"
+    )
+    stamp = loop.creation_time.astimezone(dt.UTC).strftime("%Y/%m/%d/%H/%M/%S")
+    return f"{output_path.rstrip('/')}/{loop.flow_definition_name}/{stamp}/{loop.name}/output.json"
+
+
 def complete_loop(store: Store, name: str, output_s3_uri: str | None) -> LoopRecord:
     """Mark an InProgress human loop Completed; the default URI is where A2I writes."""
     loop = _loop_for_control(store, name, ("InProgress",))
-    if output_s3_uri is None:
-        flow = store.flows.get(loop.flow_definition_name)
-        output_path = (
-            flow.definition["OutputConfig"]["S3OutputPath"]
-            if flow is not None
-            else f"s3://fake-a2i-output-{store.account}"
-        )
-        stamp = loop.creation_time.astimezone(dt.UTC).strftime("%Y/%m/%d/%H/%M/%S")
-        output_s3_uri = (
-            f"{output_path.rstrip('/')}/{loop.flow_definition_name}/{stamp}/{loop.name}/output.json"
-        )
     loop.status = "Completed"
-    loop.output_s3_uri = output_s3_uri
+    loop.output_s3_uri = output_s3_uri or _default_output_uri(store, loop)
     _loop_ended(store, loop)
     return loop
+
+
+def stop_loop(
+    store: Store, name: str, *, with_output: bool, output_s3_uri: str | None
+) -> LoopRecord:
+    """Mark an InProgress or Stopping human loop Stopped; ``with_output``: workers had started
+    its tasks and submitted them, so it has an output location (default: where A2I writes)."""
+    loop = _loop_for_control(store, name, ("InProgress", "Stopping"))
+    loop.status = "Stopped"
+    loop.output_s3_uri = (
+        (output_s3_uri or _default_output_uri(store, loop)) if with_output else None
+    )
+    _loop_ended(store, loop)
+    return loop
+
+
+def output_document(loop: LoopRecord, answers: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The ``output.json`` A2I writes for a custom task: ``flowDefinitionArn``,
+    ``humanAnswers``, ``humanLoopName`` and ``inputContent`` (the loop's input, parsed)."""
+    return {
+        "flowDefinitionArn": loop.flow_definition_arn,
+        "humanAnswers": copy.deepcopy(list(answers)),
+        "humanLoopName": loop.name,
+        "inputContent": json.loads(loop.input_content),
+    }
+
+
+def write_output(s3: Any, uri: str, document: dict[str, Any]) -> None:
+    """Put ``document`` at ``uri`` (``s3://bucket/key``) with the test's S3 client."""
+    if not uri.startswith("s3://") or "/" not in uri[5:]:
+        raise ValueError(f"not an S3 object URI: {uri!r}")
+    bucket, key = uri[5:].split("/", 1)
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(document).encode("utf-8"))
 
 
 def fail_loop(store: Store, name: str, failure_code: str, reason: str | None) -> LoopRecord:

@@ -2,7 +2,11 @@
 
 Each loop's output.json starts from ``tests/fixtures/output-custom-task.json``, written from the
 custom task type example and "Track Worker Activity" fields of AWS's "Amazon A2I Output Data"
-page (https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-output-data.html).
+page (https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-output-data.html), or from
+``output-textract.json`` and ``output-rekognition.json``, that page's two built-in task type
+examples. Stopped loops follow "Delete a Human Loop"
+(https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-delete-human-loop.html): tasks workers had
+started go on after StopHumanLoop, and their results are stored in S3.
 """
 
 from __future__ import annotations
@@ -82,6 +86,16 @@ class Loops:
         key = uri.split(f"s3://{OUTPUT_BUCKET}/", 1)[1]
         self.s3.put_object(Bucket=OUTPUT_BUCKET, Key=key, Body=json.dumps(document).encode())
         return uri
+
+    def complete_document(self, name: str, document: dict[str, Any]) -> str:
+        """Complete ``name`` with ``document`` (its names set to this loop's) as output.json."""
+        document = {**document, "flowDefinitionArn": self.flow_arn, "humanLoopName": name}
+        return self.complete_with_body(name, json.dumps(document).encode())
+
+    def stop(self, name: str, answers: list[dict[str, Any]] | None = None) -> str | None:
+        """Stop ``name``; with ``answers`` the fake writes its output.json; return the URI."""
+        loop = self.fake.stop_human_loop(name, answers=answers, s3=self.s3 if answers else None)
+        return loop.output_s3_uri
 
     def complete_with_body(self, name: str, body: bytes) -> str:
         """Complete ``name`` with ``body`` as its output.json; return the URI."""
@@ -196,6 +210,297 @@ def test_export_to_csv_flattens_answers_and_merges_new_columns(
     assert rows[0]["answer.comment"] == "" and rows[2]["answer.comment"] == "hmm"
     assert rows[2]["workerId"] == "b98c7654321fedcb" and rows[2]["timeSpentInSeconds"] == "30.5"
     assert json.loads(rows[0]["inputContent"]) == {"taskObject": "Great product"}
+
+
+def test_stopped_loops_are_exported_with_their_answers(
+    run: Run, fake: FakeA2I, loops: Loops, tmp_path: Path
+) -> None:
+    """A Stopped loop whose worker had started the task has answers in S3; it used to be
+    skipped. One stopped before anyone started has no output: one row without answers, not an
+    error, and neither is fetched again."""
+    answered, untouched, done = loops.start("a"), loops.start("b"), loops.start("c")
+    answers = two_answers()
+    uri = loops.stop(answered, answers)
+    loops.stop(untouched)
+    loops.complete(done)
+    out = tmp_path / "results.jsonl"
+
+    result = run("--output", "json", "results", "--flow", FLOW_NAME, "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["loops"] == {"Stopped": 2, "Completed": 1}
+    assert report["exportedLoops"] == 3 and report["answers"] == 3
+    assert report["stoppedWithoutOutput"] == 1 and report["errors"] == []
+    rows = read_jsonl(out)
+    assert [(r["humanLoopName"], r["humanLoopStatus"], r["answerIndex"]) for r in rows] == [
+        (answered, "Stopped", 0),
+        (answered, "Stopped", 1),
+        (untouched, "Stopped", None),
+        (done, "Completed", 0),
+    ]
+    assert rows[0]["outputS3Uri"] == uri
+    assert rows[1]["answerContent"] == answers[1]["answerContent"]
+    assert rows[0]["inputContent"] == {"taskObject": "a"}
+    assert rows[2]["outputS3Uri"] is None and rows[2]["answerContent"] is None
+    assert rows[2]["flowDefinitionArn"] == loops.flow_arn and rows[2]["loopCreationTime"]
+
+    describes = len(fake.calls_to("DescribeHumanLoop"))
+    again = run("--output", "json", "results", "--flow", FLOW_NAME, "--out", str(out))
+    assert json.loads(again.stdout)["alreadyDownloaded"] == 3
+    assert len(fake.calls_to("DescribeHumanLoop")) == describes
+
+
+def test_a_stopped_loop_whose_output_s3_refuses_is_asked_again(
+    run: Run, loops: Loops, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3 answers AccessDenied for a missing key to a reader without s3:ListBucket: for a
+    Stopped loop that is no error (it may have no output), but no row is written either."""
+    stopped, done = loops.start("a"), loops.start("b")
+    loops.stop(stopped, two_answers())
+    loops.complete(done)
+    real_client = Clients.s3
+
+    def s3_refusing(self: Any) -> Any:
+        client = real_client(self)
+        get_object = client.get_object
+
+        def refuse(**kwargs: Any) -> Any:
+            if f"/{stopped}/" in kwargs["Key"]:
+                raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetObject")
+            return get_object(**kwargs)
+
+        monkeypatch.setattr(client, "get_object", refuse)
+        return client
+
+    monkeypatch.setattr(Clients, "s3", s3_refusing)
+    out = tmp_path / "results.jsonl"
+
+    table = run("results", "--flow", FLOW_NAME, "--out", str(out))
+    assert table.exit_code == 0, table.output
+    assert "Stopped loops whose output S3 refused" in table.stdout
+    assert "s3:ListBucket" in table.stdout
+    assert [row["humanLoopName"] for row in read_jsonl(out)] == [done]
+
+    report = json.loads(
+        run("--output", "json", "results", "--flow", FLOW_NAME, "--out", str(out)).stdout
+    )
+    assert report["stoppedOutputRefused"] == [stopped] and report["alreadyDownloaded"] == 1
+
+
+def test_rows_carry_the_worker_identity_status_and_request_source(
+    run: Run, loops: Loops, tmp_path: Path
+) -> None:
+    """ "Track Worker Activity": ``workerMetadata.identityData`` (sub, issuer,
+    identityProviderType) is in most outputs of a private workforce; the rows used to drop
+    it, and the request source of a Textract or Rekognition loop."""
+    custom, textract = loops.start("a"), loops.start("b")
+    loops.complete(custom)
+    loops.complete_document(textract, fixture_json("output-textract.json"))
+    jsonl, table = tmp_path / "results.jsonl", tmp_path / "results.csv"
+
+    assert (
+        run("results", "--flow", FLOW_NAME, "--out", str(jsonl), "--expand", "none").exit_code == 0
+    )
+    assert (
+        run("results", "--flow", FLOW_NAME, "--out", str(table), "--expand", "none").exit_code == 0
+    )
+
+    first, second = read_jsonl(jsonl)
+    assert {
+        key: first[key] for key in ("workerSub", "workerIssuer", "workerIdentityProviderType")
+    } == {
+        "workerSub": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+        "workerIssuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_123456789",
+        "workerIdentityProviderType": "Cognito",
+    }
+    assert first["humanLoopStatus"] == "Completed"
+    assert first["awsManagedHumanLoopRequestSource"] is None
+    assert second["awsManagedHumanLoopRequestSource"] == "AWS/Textract/AnalyzeDocument/Forms/V1"
+    assert second["workerSub"] == "c6aa8eb7-9944-42e9-a6b9-111122223333"
+    columns, rows = read_csv(table)
+    assert columns[: len(_results_file.BASE_COLUMNS)] == list(_results_file.BASE_COLUMNS)
+    assert columns[:9] == [  # the columns of earlier versions keep their places
+        "humanLoopName",
+        "loopCreationTime",
+        "flowDefinitionArn",
+        "outputS3Uri",
+        "answerIndex",
+        "workerId",
+        "acceptanceTime",
+        "submissionTime",
+        "timeSpentInSeconds",
+    ]
+    assert rows[0]["workerIssuer"] == first["workerIssuer"]
+    assert rows[1]["awsManagedHumanLoopRequestSource"] == second["awsManagedHumanLoopRequestSource"]
+
+
+def test_csv_booleans_are_spelled_as_json_spells_them(
+    run: Run, loops: Loops, tmp_path: Path
+) -> None:
+    """A crowd-checkbox answers ``{"on": true}``; CSV cells used to say ``True`` while the JSON
+    cells of the same file said ``true``."""
+    name = loops.start()
+    answer = copy.deepcopy(sample_output()["humanAnswers"][0])
+    answer["answerContent"] = {"approve": {"on": True}, "reject": {"on": False}, "tags": [True]}
+    loops.complete(name, [answer])
+    out = tmp_path / "results.csv"
+
+    assert run("results", "--flow", FLOW_NAME, "--out", str(out)).exit_code == 0
+
+    _, [row] = read_csv(out)
+    assert (row["answer.approve.on"], row["answer.reject.on"]) == ("true", "false")
+    assert row["answer.tags"] == "[true]"
+
+
+def test_textract_answers_become_one_row_per_key(run: Run, loops: Loops, tmp_path: Path) -> None:
+    """AWS's Textract example (output page; the answer is the element's "Output" sample): the
+    reviewer changed the key "Foo bar" to "Foo bar baz". The answer used to be one opaque cell."""
+    name = loops.start()
+    document = fixture_json("output-textract.json")
+    shown = document["inputContent"]["selectedAiServiceResponse"]["blocks"]
+    shown.append(
+        {"blockType": "KEY_VALUE_SET", "id": "k2", "entityTypes": ["KEY"], "text": "=Name"}
+    )
+    loops.complete_document(name, document)
+    jsonl, table = tmp_path / "results.jsonl", tmp_path / "results.csv"
+
+    assert run("results", "--flow", FLOW_NAME, "--out", str(jsonl)).exit_code == 0
+    summary = run("results", "--flow", FLOW_NAME, "--out", str(table))
+    assert summary.exit_code == 0 and "Reviewed items written" in summary.stdout
+
+    rows = read_jsonl(jsonl)
+    assert [(row["answerIndex"], row["itemIndex"]) for row in rows] == [(0, 0), (0, 1)]
+    assert rows[0]["item"] == {
+        "key": "Foo bar baz",
+        "value": None,
+        "keyBefore": "Foo bar",
+        "valueBefore": "123 Any Street",
+        "confidenceBefore": 38.43309020996094,
+        "confidenceAfter": None,
+        "changed": True,
+        "change": "edited",
+        "keyId": "8c97b240-0969-4678-834a-646c95da9cf4",
+    }
+    assert rows[1]["item"]["change"] == "removed"
+    assert rows[0]["answerContent"] is None and rows[0]["inputContent"] is None
+    assert rows[0]["workerId"] == "111122223333"
+
+    columns, cells = read_csv(table)
+    items = [key for key in columns if key.startswith("item.")]
+    assert items[:4] == ["item.key", "item.value", "item.keyBefore", "item.valueBefore"]
+    assert columns.index("itemIndex") == columns.index("item.key") - 1
+    assert (cells[0]["item.key"], cells[0]["item.keyBefore"]) == ("Foo bar baz", "Foo bar")
+    assert (cells[0]["item.changed"], cells[0]["item.value"]) == ("true", "")
+    assert cells[1]["item.keyBefore"] == "'=Name"  # still neutralised
+    assert not any(key.startswith("answer.") for key in columns)
+
+
+def test_expand_none_keeps_one_row_per_answer(run: Run, loops: Loops, tmp_path: Path) -> None:
+    name = loops.start()
+    document = fixture_json("output-textract.json")
+    loops.complete_document(name, document)
+    out = tmp_path / "results.jsonl"
+
+    assert run("results", "--flow", FLOW_NAME, "--out", str(out), "--expand", "none").exit_code == 0
+
+    [row] = read_jsonl(out)
+    assert row["answerContent"] == document["humanAnswers"][0]["answerContent"]
+    assert row["inputContent"] == document["inputContent"] and "item" not in row
+
+
+def test_rekognition_answers_become_one_row_per_label(
+    run: Run, loops: Loops, tmp_path: Path
+) -> None:
+    name = loops.start()
+    document = fixture_json("output-rekognition.json")
+    loops.complete_document(name, document)
+    out = tmp_path / "results.csv"
+
+    assert run("results", "--flow", FLOW_NAME, "--out", str(out)).exit_code == 0
+
+    _, [row] = read_csv(out)
+    assert {key: row[key] for key in row if key.startswith("item.")} == {
+        "item.label": "Suggestive",
+        "item.parent": "",
+        "item.confidence": "96.7122802734375",
+        "item.decision": "confirmed",
+    }
+    assert row["awsManagedHumanLoopRequestSource"] == document["awsManagedHumanLoopRequestSource"]
+
+
+def test_expand_as_one_kind_reads_outputs_without_a_request_source(
+    run: Run, loops: Loops, tmp_path: Path
+) -> None:
+    """``--expand rekognition`` reads every answer of that shape, whatever the output says;
+    other answers stay one row each."""
+    labelled, custom = loops.start("a"), loops.start("b")
+    document = fixture_json("output-rekognition.json")
+    del document["awsManagedHumanLoopRequestSource"]
+    answer = document["humanAnswers"][0]
+    answer["answerContent"] = answer["answerContent"][
+        "AWS/Rekognition/DetectModerationLabels/Image/V3"
+    ]
+    loops.complete_document(labelled, document)
+    loops.complete(custom)
+    auto, forced = tmp_path / "auto.jsonl", tmp_path / "forced.jsonl"
+
+    assert run("results", "--flow", FLOW_NAME, "--out", str(auto)).exit_code == 0
+    assert (
+        run(
+            "results", "--flow", FLOW_NAME, "--out", str(forced), "--expand", "rekognition"
+        ).exit_code
+        == 0
+    )
+
+    assert ["item" in row for row in read_jsonl(auto)] == [False, False]
+    first, second = read_jsonl(forced)
+    assert first["item"]["decision"] == "confirmed"
+    assert "item" not in second and second["answerContent"] == {"sentiment": {"label": "Positive"}}
+    bad = run("results", "--flow", FLOW_NAME, "--out", str(forced), "--expand", "comprehend")
+    assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("layout", ["humanLoopInputContent", "top-level"])
+def test_older_output_layouts_give_the_input(
+    run: Run, loops: Loops, tmp_path: Path, layout: str
+) -> None:
+    """They used to come out as ``inputContent: null``."""
+    custom, textract = loops.start("a"), loops.start("b")
+    older = sample_output()
+    older["humanLoopInputContent"] = json.dumps(older.pop("inputContent"))
+    loops.complete_document(custom, older)
+    document = fixture_json("output-textract.json")
+    content = document.pop("inputContent")
+    if layout == "top-level":
+        document.update(content)
+    else:
+        document["humanLoopInputContent"] = content
+    loops.complete_document(textract, document)
+    out = tmp_path / "results.jsonl"
+
+    assert run("results", "--flow", FLOW_NAME, "--out", str(out)).exit_code == 0
+
+    first, second = read_jsonl(out)
+    assert first["inputContent"] == sample_output()["inputContent"]
+    assert second["item"]["valueBefore"] == "123 Any Street"  # read from the older input
+
+
+def test_a_csv_of_an_earlier_version_gets_the_new_columns_before_the_input(
+    run: Run, loops: Loops, tmp_path: Path
+) -> None:
+    out = tmp_path / "results.csv"
+    earlier = [*_results_file.BASE_COLUMNS[:9], "answer.sentiment.label", "inputContent"]
+    out.write_text(",".join(earlier) + "\r\nold-loop,,,,0,w,,,1,Negative,{}\r\n", encoding="utf-8")
+    loops.complete(loops.start())
+
+    assert run("results", "--flow", FLOW_NAME, "--out", str(out)).exit_code == 0
+
+    columns, rows = read_csv(out)
+    assert columns[: len(earlier) - 1] == earlier[:-1] and columns[-1] == "inputContent"
+    assert set(_results_file.BASE_COLUMNS) <= set(columns)
+    assert rows[0]["answer.sentiment.label"] == "Negative" and rows[0]["workerSub"] == ""
+    assert rows[1]["workerIdentityProviderType"] == "Cognito"
 
 
 def test_since_filters_by_creation_time(

@@ -3,8 +3,12 @@
 The samples are ``tests/fixtures/human-loop-status-change.json``, AWS's example event from
 "Use Amazon CloudWatch Events in Amazon Augmented AI"
 (https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-cloudwatch-events.html), and
-``tests/fixtures/output-custom-task.json``, an output.json of a custom task type as "Amazon A2I
-Output Data" shows it (https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-output-data.html).
+``tests/fixtures/output-custom-task.json``, ``output-textract.json`` and
+``output-rekognition.json``, output.json files of a custom task type and of the two built-in
+ones as "Amazon A2I Output Data" shows them
+(https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-output-data.html). Stopped loops follow
+"Delete a Human Loop" (https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-delete-human-loop.html):
+tasks workers had started go on after StopHumanLoop, and their results are stored in S3.
 """
 
 from __future__ import annotations
@@ -127,11 +131,15 @@ def test_completed_loop_sends_answers_from_output_json(aws: Aws) -> None:
         "humanLoopArn": "arn:aws:sagemaker:us-east-1:111111111111:human-loop/humanloop-nov-14-1",
         "flowDefinitionArn": FLOW_ARN,
         "status": "Completed",
+        "creationTime": "2019-11-14T17:37:36.740Z",  # the event's (CloudWatch Events page)
         "failureCode": None,
         "failureReason": None,
         "outputS3Uri": OUTPUT_URI,
+        "outputRead": True,
+        "awsManagedHumanLoopRequestSource": None,  # a custom task
         "inputContent": sample_output()["inputContent"],
         "humanAnswers": sample_output()["humanAnswers"],
+        "parsedAnswers": None,
     }
     assert body["humanAnswers"][0]["answerContent"] == {"sentiment": {"label": "Positive"}}
 
@@ -161,6 +169,7 @@ def test_failed_or_stopped_loop_sends_failure_without_reading_s3(
     assert body["humanAnswers"] == []
     assert body["inputContent"] is None
     assert body["outputS3Uri"] is None
+    assert body["outputRead"] is False
     assert body["humanLoopName"] == "humanloop-nov-14-1"
 
 
@@ -172,6 +181,166 @@ def test_failed_event_with_an_output_uri_still_does_not_read_it(aws: Aws) -> Non
 
     [message] = aws.messages()
     assert json.loads(message["Body"])["humanAnswers"] == []
+
+
+def stopped_event() -> dict[str, Any]:
+    """AWS's example event, for a loop that was stopped (the output location as A2I gives it)."""
+    event = sample_event()
+    event["detail"]["humanLoopStatus"] = "Stopped"
+    return event
+
+
+def test_stopped_loop_sends_the_answers_stored_in_s3(aws: Aws) -> None:
+    """ "Delete a Human Loop": a task a worker had started when the loop was stopped goes on,
+    and its result is stored in S3. The handler used to send such a loop with no answers."""
+    aws.put_output(sample_output())
+
+    assert results.handler(stopped_event(), None)["outcome"] == "sent"
+
+    [message] = aws.messages()
+    body = json.loads(message["Body"])
+    assert body["status"] == "Stopped"
+    assert body["outputRead"] is True
+    assert body["outputS3Uri"] == OUTPUT_URI
+    assert body["humanAnswers"] == sample_output()["humanAnswers"]
+    assert body["inputContent"] == sample_output()["inputContent"]
+
+
+def test_stopped_loop_without_an_output_object_is_sent_without_answers(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No worker had started the task: S3 has no output.json, and that is normal for a
+    Stopped loop (a Completed one still raises: test_missing_output_object_raises...)."""
+    results.handler(stopped_event(), None)  # NoSuchKey from S3
+
+    [message] = aws.messages()
+    body = json.loads(message["Body"])
+    assert (body["status"], body["outputRead"], body["humanAnswers"]) == ("Stopped", False, [])
+    assert body["outputS3Uri"] == OUTPUT_URI
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert logged[0]["message"] == "Stopped loop has no output.json"
+    assert logged[0]["s3Error"] == "NoSuchKey"
+
+
+def failing_get_object(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
+    client = results._s3_client()
+
+    def refuse(**kwargs: Any) -> Any:
+        raise ClientError({"Error": {"Code": code, "Message": code}}, "GetObject")
+
+    monkeypatch.setattr(client, "get_object", refuse)
+
+
+def test_stopped_loop_output_access_denied_means_no_output(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The function's role has s3:GetObject only, and S3 answers a missing key with
+    AccessDenied to a reader without s3:ListBucket: for a Stopped loop that is no output."""
+    failing_get_object(monkeypatch, "AccessDenied")
+
+    results.handler(stopped_event(), None)
+
+    [message] = aws.messages()
+    assert json.loads(message["Body"])["outputRead"] is False
+    with pytest.raises(ClientError):  # a Completed loop's output must be there
+        results.handler(sample_event(), None)
+
+
+def test_stopped_loop_other_s3_errors_are_retried(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing_get_object(monkeypatch, "SlowDown")
+    with pytest.raises(ClientError):
+        results.handler(stopped_event(), None)
+    assert aws.messages() == []
+
+
+def test_textract_loop_message_has_parsed_answers(aws: Aws) -> None:
+    """AWS's Textract example of the output page: ``parsedAnswers`` holds one item per key,
+    with the value before review found through Textract's block graph."""
+    output = fixture_json("output-textract.json")
+    aws.put_output(output)
+
+    results.handler(sample_event(), None)
+
+    [message] = aws.messages()
+    body = json.loads(message["Body"])
+    assert body["awsManagedHumanLoopRequestSource"] == "AWS/Textract/AnalyzeDocument/Forms/V1"
+    assert body["humanAnswers"] == output["humanAnswers"]
+    [parsed] = body["parsedAnswers"]
+    assert parsed["answerIndex"] == 0 and parsed["workerId"] == "111122223333"
+    [item] = parsed["items"]
+    assert (item["key"], item["keyBefore"], item["valueBefore"]) == (
+        "Foo bar baz",
+        "Foo bar",
+        "123 Any Street",
+    )
+    assert item["changed"] is True and item["confidenceBefore"] == 38.43309020996094
+
+
+def test_rekognition_loop_message_has_parsed_answers(aws: Aws) -> None:
+    aws.put_output(fixture_json("output-rekognition.json"))
+
+    results.handler(sample_event(), None)
+
+    [message] = aws.messages()
+    body = json.loads(message["Body"])
+    assert body["awsManagedHumanLoopRequestSource"] == (
+        "AWS/Rekognition/DetectModerationLabels/Image/V3"
+    )
+    assert body["parsedAnswers"] == [
+        {
+            "answerIndex": 0,
+            "workerId": "ef7294f850a3d9d1",
+            "items": [
+                {
+                    "label": "Suggestive",
+                    "parent": "",
+                    "confidence": 96.7122802734375,
+                    "decision": "confirmed",
+                }
+            ],
+        }
+    ]
+
+
+@pytest.mark.parametrize("layout", ["humanLoopInputContent", "top-level"])
+def test_older_output_layouts_still_give_the_input(aws: Aws, layout: str) -> None:
+    """Older outputs hold the input in ``humanLoopInputContent``, or the AWS-managed parts at
+    the top level; they used to come out as ``inputContent: null``."""
+    output = fixture_json("output-textract.json")
+    content = output.pop("inputContent")
+    if layout == "top-level":
+        output.update(content)
+    else:
+        output["humanLoopInputContent"] = content
+    aws.put_output(output)
+
+    results.handler(sample_event(), None)
+
+    [message] = aws.messages()
+    body = json.loads(message["Body"])
+    assert body["inputContent"] == content
+    assert body["parsedAnswers"][0]["items"][0]["valueBefore"] == "123 Any Street"
+
+
+def test_parsed_answers_go_before_the_human_answers_when_too_large(aws: Aws) -> None:
+    output = fixture_json("output-textract.json")
+    answer = output["humanAnswers"][0]
+    blocks = answer["answerContent"]["AWS/Textract/AnalyzeDocument/Forms/V1"]["blocks"]
+    blocks += [
+        {"blockType": "KEY_VALUE_SET", "id": f"k{i}", "entityTypes": ["KEY"], "text": "k" * 400}
+        for i in range(300)
+    ]
+    aws.put_output(output)
+
+    outcome = results.handler(sample_event(), None)
+
+    assert outcome["omitted"] == ["inputContent", "parsedAnswers"]
+    [message] = aws.messages()
+    body = json.loads(message["Body"])
+    assert body["parsedAnswers"] is None and body["humanAnswers"] == output["humanAnswers"]
+    assert len(message["Body"].encode()) <= results.MESSAGE_MAX_BYTES
 
 
 def test_event_for_another_flow_definition_is_ignored(
@@ -257,6 +426,50 @@ def test_oversized_result_is_sent_as_a_pointer_to_output_json(aws: Aws) -> None:
 def test_missing_configuration_is_reported(moto_env: None) -> None:
     with pytest.raises(ValueError, match="DESTINATION_QUEUE_URL is not set"):
         results.handler(sample_event(), None)
+
+
+def test_a_loop_the_fake_stops_with_answers_is_delivered_with_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fake stops one loop after its worker answered (its output.json written to moto's S3
+    where A2I writes it) and one before anyone started: both events reach the handler."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    for name in ("AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_SAGEMAKER_A2I_RUNTIME"):
+        monkeypatch.delenv(name, raising=False)
+    answers = sample_output()["humanAnswers"]
+    results.reset()
+    with mock_aws(), FakeA2I(seed=0) as fake:
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="review-output")
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue_url = sqs.create_queue(QueueName="results")["QueueUrl"]
+        flow_arn = create_active_flow_definition(fake)
+        a2i = fake.client("sagemaker-a2i-runtime")
+        for name in ("answered", "untouched"):
+            a2i.start_human_loop(
+                HumanLoopName=name,
+                FlowDefinitionArn=flow_arn,
+                HumanLoopInput={"InputContent": json.dumps({"taskObject": name})},
+            )
+        fake.stop_human_loop("answered", answers=answers, s3=s3)
+        fake.stop_human_loop("untouched")
+        monkeypatch.setenv("FLOW_DEFINITION_ARN", flow_arn)
+        monkeypatch.setenv("DESTINATION_QUEUE_URL", queue_url)
+        for event in fake.events:
+            results.handler(event, None)
+        bodies = [
+            json.loads(m["Body"])
+            for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+        ]
+    results.reset()
+    by_name = {body["humanLoopName"]: body for body in bodies}
+    assert by_name["answered"]["status"] == "Stopped"
+    assert by_name["answered"]["humanAnswers"] == answers
+    assert by_name["answered"]["inputContent"] == {"taskObject": "answered"}
+    assert by_name["untouched"]["outputS3Uri"] is None
+    assert by_name["untouched"]["humanAnswers"] == []
 
 
 def test_events_from_the_fake_lifecycle_are_delivered(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
+import boto3
 import pytest
 
 from constructs_a2i.testing import FakeA2I
@@ -181,6 +182,84 @@ def test_stopping_until_described(fake: FakeA2I, a2i: Any, active_flow: str) -> 
         a2i.describe_human_loop(HumanLoopName="loop-1")["HumanLoopStatus"] for _ in range(3)
     ]
     assert statuses == ["Stopping", "Stopped", "Stopped"]
+
+
+ANSWERS = [
+    {
+        "acceptanceTime": "2021-03-08T21:49:13.364Z",
+        "answerContent": {"sentiment": {"label": "Positive"}},
+        "submissionTime": "2021-03-08T21:49:25.433Z",
+        "timeSpentInSeconds": 12.069,
+        "workerId": "a12b3cdefg4h5i67",
+    }
+]
+"""An answer as "Amazon A2I Output Data" shows one (its "Track Worker Activity" fields)."""
+
+
+def read_s3_json(s3: Any, uri: str) -> Any:
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def test_stop_human_loop_with_answers_has_output_written_to_s3(
+    fake: FakeA2I, a2i: Any, active_flow: str
+) -> None:
+    """ "Delete a Human Loop" (SageMaker Developer Guide): tasks already in progress when a loop
+    is stopped go on, and their results are stored in S3. The fake used to model every Stopped
+    loop without output."""
+    from moto import mock_aws
+
+    start(a2i, "answered", active_flow)
+    start(a2i, "untouched", active_flow)
+    fake.stop_after(5)
+    a2i.stop_human_loop(HumanLoopName="answered")  # Stopping: a worker is on its task
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="review-output")
+        stopped = fake.stop_human_loop("answered", answers=ANSWERS, s3=s3)
+        uri = "s3://review-output/results/review/2024/05/01/12/00/00/answered/output.json"
+        assert stopped.status == "Stopped" and stopped.output_s3_uri == uri
+        assert read_s3_json(s3, uri) == {
+            "flowDefinitionArn": active_flow,
+            "humanAnswers": ANSWERS,
+            "humanLoopName": "answered",
+            "inputContent": {"taskObject": "Great product"},
+        }
+
+    described = a2i.describe_human_loop(HumanLoopName="answered")
+    assert described["HumanLoopStatus"] == "Stopped"
+    assert described["HumanLoopOutput"] == {"OutputS3Uri": uri}
+    assert fake.events[-1]["detail"]["humanLoopOutput"] == {"outputS3Uri": uri}
+
+    untouched = fake.stop_human_loop("untouched")  # nobody had started: no output
+    assert untouched.output_s3_uri is None
+    assert "HumanLoopOutput" not in a2i.describe_human_loop(HumanLoopName="untouched")
+    assert fake.events[-1]["detail"]["humanLoopOutput"] is None
+    with pytest.raises(ValueError, match="Stopped, not InProgress or Stopping"):
+        fake.stop_human_loop("untouched")
+
+
+def test_stop_and_complete_controls_write_only_with_an_s3_client(
+    fake: FakeA2I, a2i: Any, active_flow: str
+) -> None:
+    from moto import mock_aws
+
+    start(a2i, "a", active_flow)
+    start(a2i, "b", active_flow)
+    with pytest.raises(ValueError, match="no output to write"):
+        fake.stop_human_loop("a", s3=object())
+    with pytest.raises(ValueError, match="pass s3"):
+        fake.complete_human_loop("a", answers=ANSWERS)
+    assert fake.human_loops["a"].status == "InProgress"  # refused before any change
+    # Answers without a client: the loop has its output location, the test writes the file.
+    stopped = fake.stop_human_loop("a", answers=[], output_s3_uri="s3://elsewhere/a.json")
+    assert stopped.output_s3_uri == "s3://elsewhere/a.json"
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="review-output")
+        done = fake.complete_human_loop("b", answers=ANSWERS, s3=s3)
+        assert done.output_s3_uri is not None
+        assert read_s3_json(s3, done.output_s3_uri)["humanAnswers"] == ANSWERS
 
 
 def test_stop_of_completed_or_missing_loop(fake: FakeA2I, a2i: Any, active_flow: str) -> None:

@@ -5,22 +5,39 @@ Input: the EventBridge event ``SageMaker A2I HumanLoop Status Change`` (source
 
 * ``Completed``: reads ``detail.humanLoopOutput.outputS3Uri`` (``output.json``; SSE-KMS is
   transparent to the client) and sends one message with the human answers.
-* ``Failed`` / ``Stopped``: there is no ``output.json``; sends the same message with
-  ``humanAnswers: []`` and the failure fields.
+* ``Stopped``: tasks workers had already started when the loop was stopped go on, and their
+  results are stored in S3 ("Delete a Human Loop",
+  https://docs.aws.amazon.com/sagemaker/latest/dg/a2i-delete-human-loop.html). So when the event
+  names an ``outputS3Uri``, the function reads it like a Completed loop's; a missing object is
+  normal there (no worker had started), and the message has ``humanAnswers: []`` and
+  ``"outputRead": false``. S3 answers ``NoSuchKey`` for it, or ``AccessDenied`` to a reader
+  without ``s3:ListBucket`` (this function's role has ``s3:GetObject`` only), so both mean "no
+  output" for a Stopped loop; for a Completed loop both still raise.
+* ``Failed``: no ``output.json`` is read; the message has ``humanAnswers: []`` and the failure
+  fields.
 * An event for another flow definition, or a status that is not final, is ignored (logged).
 
 The message::
 
-    {"humanLoopName", "humanLoopArn", "flowDefinitionArn", "status", "failureCode",
-     "failureReason", "outputS3Uri", "inputContent", "humanAnswers": [...]}
+    {"humanLoopName", "humanLoopArn", "flowDefinitionArn", "status", "creationTime",
+     "failureCode", "failureReason", "outputS3Uri", "outputRead",
+     "awsManagedHumanLoopRequestSource", "inputContent", "humanAnswers": [...],
+     "parsedAnswers": null | [{"answerIndex", "workerId", "items": [...]}]}
+
+``creationTime`` is the event's (when the loop was created). ``inputContent`` is read from older
+output layouts too (:func:`constructs_a2i.core.output_json.input_content`). For a Textract or
+Rekognition loop (``awsManagedHumanLoopRequestSource``), ``parsedAnswers`` holds each answer's
+reviewed items, one per form key or moderation label
+(:mod:`constructs_a2i.core.managed_answers`); for a custom task it is null.
 
 It is JSON text that SQS accepts whatever the workers typed: characters outside SQS's allowed
 set (U+FFFE, U+FFFF, a lone surrogate such as ``"\\ud800"``) are written as ``\\uXXXX``
 escapes, which decode to the same text (:func:`constructs_a2i.core.untrusted_json.dumps`).
 
 When it would exceed the queue's classic 256 KiB message limit, ``inputContent`` is left out
-first (``null``), then, only if still too large, ``humanAnswers`` (``[]``); ``"truncated": true``
-and ``"omitted": ["inputContent", ...]`` tell the consumer what to read from ``outputS3Uri``.
+first (``null``), then ``parsedAnswers`` (``null``), then, only if still too large,
+``humanAnswers`` (``[]``); ``"truncated": true`` and ``"omitted": ["inputContent", ...]`` tell
+the consumer what to read from ``outputS3Uri``.
 
 Errors raise, so the event is retried and, when every attempt fails, kept with the error:
 
@@ -48,12 +65,19 @@ from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from constructs_a2i.core import untrusted_json
 from constructs_a2i.core.json_log import log
-from constructs_a2i.core.output_json import OutputDocumentError, human_answers, parse_output
+from constructs_a2i.core.managed_answers import answer_source, expansion_of, reviewed_items
+from constructs_a2i.core.output_json import (
+    OutputDocumentError,
+    human_answers,
+    input_content,
+    parse_output,
+)
 from constructs_a2i.core.s3_uri import parse_s3_uri
-from constructs_a2i.core.statuses import LOOP_COMPLETED, LOOP_FINAL_STATUSES
+from constructs_a2i.core.statuses import LOOP_COMPLETED, LOOP_FINAL_STATUSES, LOOP_STOPPED
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -61,6 +85,8 @@ if TYPE_CHECKING:
 __all__ = ["MESSAGE_MAX_BYTES", "handler", "reset"]
 
 MESSAGE_MAX_BYTES: Final = 262_144
+_NO_OBJECT: Final = frozenset({"NoSuchKey", "404", "AccessDenied", "403"})
+"""S3's answers to GetObject of a missing key (AccessDenied without ``s3:ListBucket``)."""
 _CONFIG: Final = Config(
     connect_timeout=3,
     read_timeout=10,
@@ -111,6 +137,38 @@ def _read_output(name: str, uri: str) -> dict[str, Any]:
         raise OutputDocumentError(f"human loop {name}: {error}") from None
 
 
+def _read_stopped_output(name: str, uri: str) -> dict[str, Any] | None:
+    """A Stopped loop's output, or None when S3 has none (no worker had started a task)."""
+    try:
+        return _read_output(name, uri)
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code not in _NO_OBJECT:
+            raise
+        log(
+            "INFO",
+            "Stopped loop has no output.json",
+            humanLoopName=name,
+            outputS3Uri=uri,
+            s3Error=code,
+        )
+        return None
+
+
+def _parsed_answers(document: dict[str, Any], content: Any) -> list[dict[str, Any]] | None:
+    """Each answer's reviewed items, for a Textract or Rekognition loop; else None."""
+    kind = expansion_of(answer_source(document))
+    if kind is None:
+        return None
+    parsed: list[dict[str, Any]] = []
+    for index, answer in enumerate(human_answers(document)):
+        entry = answer if isinstance(answer, dict) else {}
+        items = reviewed_items(kind, entry.get("answerContent"), content)
+        if items is not None:
+            parsed.append({"answerIndex": index, "workerId": entry.get("workerId"), "items": items})
+    return parsed
+
+
 def _encode(message: dict[str, Any]) -> tuple[str, int]:
     """The message body SQS accepts, and its size in bytes."""
     body = untrusted_json.dumps(message, separators=(",", ":"))
@@ -119,12 +177,14 @@ def _encode(message: dict[str, Any]) -> tuple[str, int]:
 
 def _fit(message: dict[str, Any]) -> tuple[str, list[str]]:
     """The body, cut to :data:`MESSAGE_MAX_BYTES`: ``inputContent`` goes first, then
-    ``humanAnswers``; return it and the fields left out."""
+    ``parsedAnswers``, then ``humanAnswers``; return it and the fields left out."""
     body, size = _encode(message)
     omitted: list[str] = []
-    for field, empty in (("inputContent", None), ("humanAnswers", [])):
+    for field, empty in (("inputContent", None), ("parsedAnswers", None), ("humanAnswers", [])):
         if size <= MESSAGE_MAX_BYTES:
             break
+        if message.get(field) == empty:
+            continue
         omitted.append(field)
         message.update({field: empty, "truncated": True, "omitted": list(omitted)})
         body, size = _encode(message)
@@ -157,26 +217,35 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         raise ValueError("event detail has no humanLoopName")
 
     output = detail.get("humanLoopOutput")
-    output_uri = output.get("outputS3Uri") if isinstance(output, Mapping) else None
-    input_content: Any = None
-    answers: list[Any] = []
+    found_uri = output.get("outputS3Uri") if isinstance(output, Mapping) else None
+    output_uri = found_uri if isinstance(found_uri, str) else ""
+    has_uri = bool(output_uri)
+    document: dict[str, Any] | None = None
     if status == LOOP_COMPLETED:
-        if not isinstance(output_uri, str) or not output_uri:
+        if not has_uri:
             raise ValueError(f"Completed event for {name} has no humanLoopOutput.outputS3Uri")
         document = _read_output(name, output_uri)
-        input_content = document.get("inputContent")
-        answers = human_answers(document)
+    elif status == LOOP_STOPPED and has_uri:
+        document = _read_stopped_output(name, output_uri)
+    content = input_content(document) if document is not None else None
+    answers = human_answers(document) if document is not None else []
 
     message: dict[str, Any] = {
         "humanLoopName": name,
         "humanLoopArn": detail.get("humanLoopArn"),
         "flowDefinitionArn": flow_definition_arn,
         "status": status,
+        "creationTime": detail.get("creationTime"),
         "failureCode": detail.get("failureCode"),
         "failureReason": detail.get("failureReason"),
-        "outputS3Uri": output_uri if isinstance(output_uri, str) else None,
-        "inputContent": input_content,
+        "outputS3Uri": output_uri if has_uri else None,
+        "outputRead": document is not None,
+        "awsManagedHumanLoopRequestSource": (
+            answer_source(document) if document is not None else None
+        ),
+        "inputContent": content,
         "humanAnswers": answers,
+        "parsedAnswers": _parsed_answers(document, content) if document is not None else None,
     }
     body, omitted = _fit(message)
     truncated = bool(omitted)
