@@ -23,7 +23,9 @@ One fact, one module:
 * :mod:`~constructs_a2i.core.s3_uri`: S3 object URIs and URLs;
 * :mod:`~constructs_a2i.core.statuses`: flow-definition and human-loop statuses;
 * :mod:`~constructs_a2i.core.arns`: A2I's ARN shapes;
-* :mod:`~constructs_a2i.core.json_log`: the one-line JSON log record the functions print.
+* :mod:`~constructs_a2i.core.json_log`: the one-line JSON log record the functions print;
+* :mod:`~constructs_a2i.core.metrics`: the package's CloudWatch metrics (namespace
+  ``ConstructsA2I``) and the Embedded Metric Format records the functions print.
 """
 
 __all__: list[str] = []
