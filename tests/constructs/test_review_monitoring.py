@@ -281,3 +281,25 @@ def test_bad_props_are_refused(props: dict[str, Any]) -> None:
     flow = make_flow(stack)
     with pytest.raises(A2IValidationError):
         ReviewMonitoring(stack, "Monitoring", flow_definition=flow, **props)
+
+
+def test_a_starter_on_your_own_queue_watches_that_queue_and_no_dead_letter_queue() -> None:
+    import constructs_a2i
+
+    assert constructs_a2i.ReviewMonitoring is ReviewMonitoring
+    assert constructs_a2i.loop_metric is loop_metric
+    stack = new_stack()
+    flow = make_flow(stack)
+    inputs = sqs.Queue(stack, "Inputs", enforce_ssl=True)
+    starter = HumanLoopStarter(
+        stack, "Starter", flow_definition=flow, source=constructs_a2i.StarterSource.sqs(inputs)
+    )
+    monitoring = ReviewMonitoring(stack, "Monitoring", flow_definition=flow, starter=starter)
+    assert monitoring.dead_letter_queue_alarms == []
+    assert len(monitoring.function_error_alarms) == 1
+    assert monitoring.no_completions_alarm is None  # without results nothing emits completions
+    template = Template.from_stack(stack).to_json()
+    props = alarm(template, "OldestInputWaiting")
+    assert props["Dimensions"][0]["Value"]["Fn::GetAtt"][0].startswith("Inputs")
+    titles = {w["properties"]["title"] for w in _dashboard_body(template)["widgets"]}
+    assert "Dead-letter queue depth" not in titles
