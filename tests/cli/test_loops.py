@@ -424,6 +424,13 @@ def test_nan_and_infinity_are_malformed_with_the_line_number(
     assert again.stderr.startswith(f"error: {source}:2: not valid JSON: -Infinity is not")
     assert fake.calls_to("StartHumanLoop") == []
 
+    # A number beyond a double's range reads as Infinity in the reviewer's browser.
+    source.write_text('{"id": "a"}\n{"id": "b", "x": 1e999}\n', encoding="utf-8")
+    huge = run("loops", "start", "--flow", FLOW_NAME, "--input", str(source))
+    assert huge.exit_code == 1
+    assert "beyond a double's range" in huge.stderr
+    assert fake.calls_to("StartHumanLoop") == []
+
 
 def test_concurrency_is_limited_to_the_starters_range(
     run: Run, fake: FakeA2I, flow_arn: str, tmp_path: Path
