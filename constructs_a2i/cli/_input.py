@@ -136,15 +136,10 @@ def _parse_line(
         if payload is MISSING:
             return f"--input-path {input_path.text!r} is missing", None
     content = strict_json.compact(payload)
-    limit = untrusted_json.INPUT_CONTENT_MAX_DEPTH
-    if content.count("[") + content.count("{") > limit:  # else it cannot nest deeper
-        depth = untrusted_json.nesting_depth(payload)
-        if depth > limit:
-            problem = (
-                f"line {number}: the input nests {depth} levels deep; at most {limit} are "
-                "started, so that its output.json can be read back"
-            )
-            return None, InputItem(line=number, name=name, content="", item=value, problem=problem)
+    too_deep = untrusted_json.input_content_too_deep(content, payload)
+    if too_deep is not None:
+        problem = f"line {number}: {too_deep}"
+        return None, InputItem(line=number, name=name, content="", item=value, problem=problem)
     if len(content) > INPUT_CONTENT_MAX_LENGTH:
         return (
             f"the input is {len(content)} characters; A2I accepts at most "

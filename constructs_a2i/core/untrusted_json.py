@@ -31,6 +31,7 @@ __all__ = [
     "check_depth",
     "dumps",
     "escape_unsafe_characters",
+    "input_content_too_deep",
     "loads",
     "nesting_depth",
 ]
@@ -103,6 +104,22 @@ def loads(
     if openers > limit:  # fewer opening brackets cannot nest deeper than the limit
         check_depth(value, limit)
     return value
+
+
+def input_content_too_deep(content: str, value: Any) -> str | None:
+    """Why InputContent ``content`` (the JSON text of ``value``) must not be sent, when it nests
+    deeper than :data:`INPUT_CONTENT_MAX_DEPTH`; else ``None``. The starter Lambda and
+    ``a2i loops start`` both refuse such input, so each starts exactly what the other does."""
+    limit = INPUT_CONTENT_MAX_DEPTH
+    if content.count("[") + content.count("{") <= limit:  # cannot nest deeper
+        return None
+    depth = nesting_depth(value, stop_above=limit)
+    if depth <= limit:
+        return None
+    return (
+        f"the input nests more than {limit} levels deep; at most {limit} are started, so that "
+        "its output.json can be read back"
+    )
 
 
 def escape_unsafe_characters(text: str) -> str:

@@ -358,8 +358,8 @@ def test_a_line_nested_too_deep_fails_alone(
     assert fourth["id"] == "d" and fourth["deep"] == deep
     assert fourth[_input.FAILURE_KEY]["line"] == 4
     assert fourth[_input.FAILURE_KEY]["reason"] == (
-        "line 4: the input nests 151 levels deep; at most 100 are started, so that its "
-        "output.json can be read back"
+        "line 4: the input nests more than 100 levels deep; at most 100 are started, so that "
+        "its output.json can be read back"
     )
 
     # Fed back, the poison line is named again and stays in the file, unchanged.

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ReadTimeoutError
 
+from constructs_a2i.core import untrusted_json
 from constructs_a2i.core.loop_names import s3_object_loop_name
 from constructs_a2i.runtime.human_loop_starter import index
 from tests.runtime.conftest import (
@@ -930,3 +931,16 @@ def test_client_is_built_for_concurrency_and_own_retries(starter: Starter) -> No
     assert config.connect_timeout == index.CONNECT_TIMEOUT_SECONDS
     assert config.read_timeout == index.READ_TIMEOUT_SECONDS
     assert client.meta.endpoint_url == starter.fake.endpoint_url
+
+
+def test_input_nested_deeper_than_a2i_output_can_be_read_back_fails_alone(
+    starter: Starter,
+) -> None:
+    # The same rule as `a2i loops start` (core.untrusted_json.input_content_too_deep): the
+    # output.json A2I writes around the input must stay readable by the results Lambda.
+    limit = untrusted_json.INPUT_CONTENT_MAX_DEPTH
+    deepest_allowed = {"id": "ok", "v": json.loads("[" * (limit - 1) + "]" * (limit - 1))}
+    too_deep = {"id": "deep", "v": json.loads("[" * limit + "]" * limit)}
+    response = starter.run([sqs_record(deepest_allowed, "ok"), sqs_record(too_deep, "deep")])
+    assert starter.failed_ids(response) == {"deep"}
+    assert len(starter.fake.human_loops) == 1

@@ -70,7 +70,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from constructs_a2i.core import strict_json
+from constructs_a2i.core import strict_json, untrusted_json
 from constructs_a2i.core.errors import A2IValidationError
 from constructs_a2i.core.json_log import log
 from constructs_a2i.core.limits import INPUT_CONTENT_MAX_LENGTH
@@ -263,13 +263,15 @@ def _read(record: Mapping[str, Any], settings: StarterSettings, item: _Item) -> 
             item.result = Result(SKIPPED, "activation condition is false")
             return None
 
+    sent: Any = payload
     try:
         if settings.input_path is not None:
-            value = settings.input_path.find(payload)
-            if value is MISSING:
+            sent = settings.input_path.find(payload)
+            if sent is MISSING:
                 return _fail(item, f"INPUT_PATH {settings.input_path.text!r} is missing")
-            content = strict_json.compact(value)
+            content = strict_json.compact(sent)
         elif s3_input is not None:
+            sent = s3_input
             content = strict_json.compact(s3_input)
         elif payload is document and len(body) <= INPUT_CONTENT_MAX_LENGTH:
             content = body  # already JSON text (checked above): no need to serialise it again
@@ -277,6 +279,9 @@ def _read(record: Mapping[str, Any], settings: StarterSettings, item: _Item) -> 
             content = strict_json.compact(payload)
     except ValueError as error:  # cannot happen after strict_json.loads; kept as the last guard
         return _fail(item, f"the input is not standard JSON ({error})")
+    too_deep = untrusted_json.input_content_too_deep(content, sent)
+    if too_deep is not None:
+        return _fail(item, too_deep)
     if len(content) > INPUT_CONTENT_MAX_LENGTH:
         return _fail(
             item,
