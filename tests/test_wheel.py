@@ -49,9 +49,11 @@ print(json.dumps({"package": constructs_a2i.__file__, "version": constructs_a2i.
 """
 
 
-def _run(python: Path | str, *args: str, cwd: Path) -> str:
+def _run(python: Path | str, *args: str, cwd: Path, pythonpath: Path | None = None) -> str:
     env = {**os.environ, "CDK_VALIDATION": "false", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTHONPATH", None)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
     result = subprocess.run(
         [str(python), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
@@ -140,7 +142,9 @@ def test_an_app_synthesizes_from_the_installed_wheel(dist: Path, tmp_path: Path)
 
     installed = json.loads(_run(python, "app.py", str(tmp_path / "out"), cwd=tmp_path))
     assert Path(installed["package"]).is_relative_to(site)
-    from_repo = json.loads(_run(sys.executable, "app.py", str(tmp_path / "repo-out"), cwd=tmp_path))
+    from_repo = json.loads(
+        _run(sys.executable, "app.py", str(tmp_path / "repo-out"), cwd=tmp_path, pythonpath=ROOT)
+    )
     assert Path(from_repo["package"]).is_relative_to(ROOT)
     assert installed["version"] == from_repo["version"]
 
