@@ -3,6 +3,12 @@
 CloudFormation has no flow-definition type, so :class:`FlowDefinition` is a custom
 resource (``Custom::A2IFlowDefinition``) served by the stack's
 :class:`~constructs_a2i.flow_definition_provider.FlowDefinitionProvider`.
+
+Like aws-cdk-lib's L2s, a flow definition is an ``aws_cdk.Resource``: its
+``node.default_child`` is the ``CfnResource``, ``apply_removal_policy`` works, imports know
+their account and Region from the ARN, and what a consumer adds for itself (a policy
+statement from a grant, an EventBridge rule with ``cross_stack_scope``) is created on the
+consumer's side, so a flow in one stack serves consumers in others (nested or not).
 """
 
 from __future__ import annotations
@@ -13,15 +19,20 @@ from typing import Any, Protocol, runtime_checkable
 import jsii
 from aws_cdk import (
     ArnFormat,
+    CfnDeletionPolicy,
     CfnOutput,
-    CustomResource,
+    CfnResource,
     Duration,
+    IResolveContext,
+    IStringProducer,
     ITaggable,
+    Lazy,
     RemovalPolicy,
     Resource,
     Stack,
     TagManager,
     TagType,
+    Token,
 )
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -29,6 +40,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IValidation
 
+from constructs_a2i._resource import IResourceProtocol
 from constructs_a2i.activation_conditions import (
     ActivationConditions,
     Condition,
@@ -43,7 +55,7 @@ from constructs_a2i.flow_definition_provider import (
     FlowDefinitionProvider,
 )
 from constructs_a2i.human_task_ui import IHumanTaskUi
-from constructs_a2i.nag import acknowledge, objects_finding
+from constructs_a2i.nag import acknowledge, acknowledge_resource
 from constructs_a2i.task_price import TaskPrice
 from constructs_a2i.validation import (
     A2IValidationError,
@@ -97,8 +109,14 @@ _ACCESS_LOG_PREFIX = "output-bucket/"
 
 
 @runtime_checkable
-class IFlowDefinition(Protocol):
-    """An A2I flow definition, created here or imported."""
+class IFlowDefinition(IResourceProtocol, Protocol):
+    """An A2I flow definition, created here or imported: an ``IResource`` with its grants.
+
+    Besides ``node``, ``stack``, ``env`` and ``apply_removal_policy``, every flow definition
+    has the grants and the EventBridge helpers below. An import knows its output bucket,
+    prefix and key only when given them
+    (:meth:`FlowDefinition.from_flow_definition_attributes`).
+    """
 
     @property
     def flow_definition_arn(self) -> str:
@@ -108,6 +126,25 @@ class IFlowDefinition(Protocol):
     @property
     def flow_definition_name(self) -> str:
         """The flow definition's name."""
+        ...
+
+    @property
+    def output_bucket(self) -> s3.IBucket | None:
+        """The bucket A2I writes results to; None when not known (an import)."""
+        ...
+
+    @property
+    def output_prefix(self) -> str | None:
+        """The key prefix of the results, without slashes; None when not known."""
+        ...
+
+    @property
+    def encryption_key(self) -> kms.IKey | None:
+        """The key that encrypts the results; None when not known or not KMS."""
+        ...
+
+    def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Allow ``grantee`` the SageMaker ``actions`` on this flow definition."""
         ...
 
     def grant_start_human_loop(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -118,6 +155,24 @@ class IFlowDefinition(Protocol):
         """Allow ``grantee`` to list, describe, stop and delete human loops."""
         ...
 
+    def grant_read_results(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to list and read (and decrypt) the results."""
+        ...
+
+    def grant_textract_analyze_document(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to call Textract ``AnalyzeDocument`` with this flow."""
+        ...
+
+    def grant_rekognition_detect_moderation_labels(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to call Rekognition ``DetectModerationLabels`` with this flow."""
+        ...
+
+    def human_loop_status_change_pattern(
+        self, statuses: Sequence[str] = ...
+    ) -> events.EventPattern:
+        """The EventBridge pattern of this flow's human loops reaching ``statuses``."""
+        ...
+
     def on_human_loop_status_change(
         self,
         id: str,
@@ -125,13 +180,17 @@ class IFlowDefinition(Protocol):
         target: events.IRuleTarget | None = None,
         statuses: Sequence[str] = ...,
         description: str | None = None,
+        cross_stack_scope: Construct | None = None,
     ) -> events.Rule:
         """An EventBridge rule for this flow's human loops reaching ``statuses``."""
         ...
 
 
 class FlowDefinitionBase(Resource):
-    """What imported and created flow definitions share: the ARN, the name and grants."""
+    """What imported and created flow definitions share: the ARN, the name and grants.
+
+    Grants add to the grantee's policy (where the grantee is), so they work across stacks.
+    """
 
     @property
     def flow_definition_arn(self) -> str:
@@ -143,25 +202,42 @@ class FlowDefinitionBase(Resource):
         """The flow definition's name."""
         raise NotImplementedError
 
+    @property
+    def output_bucket(self) -> s3.IBucket | None:
+        """The bucket A2I writes results to; None when not known."""
+        return None
+
+    @property
+    def output_prefix(self) -> str | None:
+        """The key prefix of the results, without slashes; None when not known."""
+        return None
+
+    @property
+    def encryption_key(self) -> kms.IKey | None:
+        """The key that encrypts the results; None when not known or not KMS."""
+        return None
+
+    def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Allow ``grantee`` the SageMaker ``actions`` on this flow definition's ARN.
+
+        ``flow.grant(role, "sagemaker:DescribeFlowDefinition")``. The statement is added to
+        ``grantee``'s own policy (a flow definition has no resource policy).
+        """
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(actions), resource_arns=[self.flow_definition_arn]
+        )
+
     def grant_start_human_loop(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to call ``sagemaker:StartHumanLoop`` on this flow definition."""
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["sagemaker:StartHumanLoop"],
-            resource_arns=[self.flow_definition_arn],
-        )
+        return self.grant(grantee, "sagemaker:StartHumanLoop")
 
     def grant_manage_human_loops(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to list this flow's human loops and describe, stop and delete them.
 
         Human-loop ARNs do not name their flow definition, so describe/stop/delete are
-        granted on the account's human loops in this Region.
+        granted on the human loops of the flow's account and Region (an import's: its ARN's).
         """
-        grant = iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["sagemaker:ListHumanLoops"],
-            resource_arns=[self.flow_definition_arn],
-        )
+        grant = self.grant(grantee, "sagemaker:ListHumanLoops")
         loops = iam.Grant.add_to_principal(
             grantee=grantee,
             actions=[
@@ -169,9 +245,62 @@ class FlowDefinitionBase(Resource):
                 "sagemaker:StopHumanLoop",
                 "sagemaker:DeleteHumanLoop",
             ],
-            resource_arns=[Stack.of(self).format_arn(service="sagemaker", resource="human-loop/*")],
+            resource_arns=[
+                self.stack.format_arn(
+                    service="sagemaker",
+                    resource="human-loop/*",
+                    region=self.env.region,
+                    account=self.env.account,
+                )
+            ],
         )
         return grant.combine(loops)
+
+    def grant_read_results(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to list and read (and decrypt) the ``output.json`` files.
+
+        Grants ``s3:GetObject`` on ``<bucket>/<prefix>/*``, ``s3:ListBucket`` on the bucket
+        only for listings under ``<prefix>/`` (``s3:prefix``), and ``kms:Decrypt`` on the key
+        only through S3 in the bucket's Region (``kms:ViaService``). With the bucket key on,
+        S3 decrypts with the bucket's ARN as encryption context, so the key is not limited
+        per object. An imported flow needs its bucket (and key, if KMS) given:
+        :meth:`FlowDefinition.from_flow_definition_attributes`.
+        """
+        bucket, prefix, key = self.output_bucket, self.output_prefix, self.encryption_key
+        if bucket is None or prefix is None:
+            raise A2IValidationError(
+                f"{self.node.path}: the output bucket of this flow definition is not known; "
+                "import it with FlowDefinition.from_flow_definition_attributes(..., "
+                "output_bucket=..., output_prefix=..., output_key=...) to grant reading "
+                "its results"
+            )
+        read = iam.Grant.add_to_principal_or_resource(
+            grantee=grantee,
+            actions=["s3:GetObject"],
+            resource_arns=[bucket.arn_for_objects(f"{prefix}/*")],
+            resource=bucket,
+        )
+        listing = iam.Grant.add_to_principal_or_resource(
+            grantee=grantee,
+            actions=["s3:ListBucket"],
+            resource_arns=[bucket.bucket_arn],
+            resource=bucket,
+            conditions={"StringLike": {"s3:prefix": [f"{prefix}/*"]}},
+        )
+        grant = read.combine(listing)
+        if key is not None:
+            grant = grant.combine(
+                iam.Grant.add_to_principal_or_resource(
+                    grantee=grantee,
+                    actions=["kms:Decrypt"],
+                    resource_arns=[key.key_arn],
+                    resource=key,
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"s3.{bucket.env.region}.amazonaws.com"}
+                    },
+                )
+            )
+        return grant
 
     def grant_textract_analyze_document(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to call Textract ``AnalyzeDocument`` with this flow's loop config.
@@ -202,6 +331,32 @@ class FlowDefinitionBase(Resource):
     def _check_grant_source(self, expected: RequestSource) -> None:
         """Imported flow definitions do not know their request source: nothing to check."""
 
+    def human_loop_status_change_pattern(
+        self, statuses: Sequence[str] = HUMAN_LOOP_FINAL_STATUSES
+    ) -> events.EventPattern:
+        """The EventBridge pattern of this flow's human loops ending in one of ``statuses``.
+
+        For a rule of your own, in your own scope::
+
+            events.Rule(consumer, "Ended", event_pattern=flow.human_loop_status_change_pattern())
+
+        :param statuses: the statuses to match, of ``Completed``, ``Failed`` and
+            ``Stopped``. Default: all three.
+        """
+        unknown = [s for s in statuses if s not in HUMAN_LOOP_FINAL_STATUSES]
+        if unknown or not statuses or isinstance(statuses, str):
+            raise A2IValidationError(
+                f"statuses must be 1-3 of {list(HUMAN_LOOP_FINAL_STATUSES)}; got {list(statuses)}"
+            )
+        return events.EventPattern(
+            source=[HUMAN_LOOP_EVENT_SOURCE],
+            detail_type=[HUMAN_LOOP_STATUS_CHANGE],
+            detail={
+                "flowDefinitionArn": [self.flow_definition_arn],
+                "humanLoopStatus": list(statuses),
+            },
+        )
+
     def on_human_loop_status_change(
         self,
         id: str,
@@ -209,6 +364,7 @@ class FlowDefinitionBase(Resource):
         target: events.IRuleTarget | None = None,
         statuses: Sequence[str] = HUMAN_LOOP_FINAL_STATUSES,
         description: str | None = None,
+        cross_stack_scope: Construct | None = None,
     ) -> events.Rule:
         """An EventBridge rule that fires when a human loop of this flow definition ends.
 
@@ -216,29 +372,27 @@ class FlowDefinitionBase(Resource):
 
             flow.on_human_loop_status_change("Finished", target=targets.SqsQueue(results))
 
-        :param id: the rule's construct id (in this flow definition's scope).
+        The rule is created in this flow definition's scope, as aws-cdk-lib's ``onEvent``
+        helpers do, unless ``cross_stack_scope`` is in another stack of the same account and
+        Region: then it is created there (``events.Rule``'s ``cross_stack_scope``). Pass the
+        consumer (the construct that owns the target) when it may live in another stack:
+        a rule here targeting a function there would make each stack depend on the other.
+
+        :param id: the rule's construct id.
         :param target: where matching events go. Default: none (add with ``add_target``).
         :param statuses: the statuses to match, of ``Completed``, ``Failed`` and
             ``Stopped``. Default: all three.
         :param description: the rule's description. Default: one naming the flow.
+        :param cross_stack_scope: the scope of the rule when it is in another stack than
+            this flow definition (same account and Region). Default: none, this flow
+            definition's scope even for a target in another stack.
         """
-        unknown = [s for s in statuses if s not in HUMAN_LOOP_FINAL_STATUSES]
-        if unknown or not statuses:
-            raise A2IValidationError(
-                f"statuses must be 1-3 of {list(HUMAN_LOOP_FINAL_STATUSES)}; got {list(statuses)}"
-            )
         rule = events.Rule(
             self,
             id,
             description=description or f"A2I human loops of {self.node.path} that ended",
-            event_pattern=events.EventPattern(
-                source=[HUMAN_LOOP_EVENT_SOURCE],
-                detail_type=[HUMAN_LOOP_STATUS_CHANGE],
-                detail={
-                    "flowDefinitionArn": [self.flow_definition_arn],
-                    "humanLoopStatus": list(statuses),
-                },
-            ),
+            event_pattern=self.human_loop_status_change_pattern(statuses),
+            cross_stack_scope=cross_stack_scope,
         )
         if target is not None:
             rule.add_target(target)
@@ -288,6 +442,12 @@ class FlowDefinition(FlowDefinitionBase):
     TLS-only output bucket with access logs, and a role that SageMaker assumes with
     ``s3:PutObject`` on the output prefix and the KMS actions A2I needs on the key.
     Every change but tags replaces the flow definition (A2I has no update API).
+
+    It is an ``aws_cdk.Resource``: ``node.default_child`` is the ``CfnResource`` of type
+    ``Custom::A2IFlowDefinition`` (``add_property_override`` reaches it), and
+    :meth:`apply_removal_policy` sets its ``DeletionPolicy``, which the provider's handler
+    follows (it reads the resource's ``RemovalPolicy`` property, written from the
+    ``DeletionPolicy`` at synth, however it was set).
     """
 
     def __init__(
@@ -313,6 +473,7 @@ class FlowDefinition(FlowDefinitionBase):
         activation_conditions: (
             ActivationConditions | Condition | Sequence[Condition] | None
         ) = None,
+        arn_output: bool = True,
     ) -> None:
         """
         :param workteam: who reviews the tasks.
@@ -334,13 +495,19 @@ class FlowDefinition(FlowDefinitionBase):
             with rotation.
         :param role: the role SageMaker assumes. Default: a new least-privilege role.
         :param removal_policy: what happens to the flow definition when it leaves the
-            stack. Default: DESTROY (results in S3 are kept by the bucket's own policy).
+            stack (the same as :meth:`apply_removal_policy`): DESTROY, RETAIN or
+            RETAIN_ON_UPDATE_OR_DELETE. Default: DESTROY (results in S3 are kept by the
+            bucket's own policy).
         :param request_source: the AWS service that starts human loops by itself
             (:class:`~constructs_a2i.activation_conditions.RequestSource`). Default: none,
             a custom task started with ``StartHumanLoop``.
         :param activation_conditions: when the service starts a human loop (only with a
             ``request_source``). Default: none, every call with the flow's
             ``HumanLoopConfig`` starts one.
+        :param arn_output: add a stack output (``CfnOutput``) with the flow definition's
+            ARN, described as ``ARN of the A2I flow definition <construct path>``: what
+            ``a2i --stack`` reads. A stack holds at most 200 outputs; with False there is
+            none, and the ``a2i`` command needs ``--flow``. Default: True.
 
         A public-crowd work team's ``task_price`` must be one AWS lists for the flow's
         task type: custom, Textract forms or Rekognition moderation.
@@ -394,11 +561,10 @@ class FlowDefinition(FlowDefinitionBase):
             iam.PolicyStatement(actions=_KMS_ACTIONS, resources=[self._encryption_key.key_arn])
         )
 
-        finding = objects_finding(self._output_bucket, self._output_prefix)
-        if role is None and finding is not None:
-            acknowledge(
+        if role is None:
+            acknowledge_resource(
                 self._role,
-                finding,
+                self._output_bucket.arn_for_objects(f"{self._output_prefix}/*"),
                 "A2I writes each human loop's output.json under a key it chooses below the "
                 f"output prefix, so s3:PutObject is allowed on <bucket>/{self._output_prefix}/*"
                 " only.",
@@ -445,9 +611,12 @@ class FlowDefinition(FlowDefinitionBase):
                 }
             }
         properties: dict[str, Any] = {
+            "ServiceToken": provider.service_token,
+            "ServiceTimeout": str(int(SERVICE_TIMEOUT.to_seconds())),
             "Definition": definition,
             "Tags": self._tags.rendered_tags,
-            "RemovalPolicy": _handler_removal_policy(removal_policy),
+            # The handler's word for the resource's DeletionPolicy, read at synth.
+            "RemovalPolicy": Lazy.uncached_string(_HandlerRemovalPolicy(self)),
         }
         if flow_definition_name is not None:
             properties["FlowDefinitionName"] = flow_definition_name
@@ -456,25 +625,34 @@ class FlowDefinition(FlowDefinitionBase):
                 node_path, _NAME_PREFIX_MAX_LENGTH
             )
 
-        self._resource = CustomResource(
-            self,
-            "Resource",
-            service_token=provider.service_token,
-            resource_type=FLOW_DEFINITION_RESOURCE_TYPE,
-            properties=properties,
-            removal_policy=removal_policy,
-            service_timeout=SERVICE_TIMEOUT,
+        # The L1 itself at "Resource" (the CustomResource L2 put it one level down, at
+        # Resource/Default: the same logical id, since CDK leaves "Default" out of it).
+        self._resource = CfnResource(
+            self, "Resource", type=FLOW_DEFINITION_RESOURCE_TYPE, properties=properties
         )
+        self.apply_removal_policy(removal_policy)
         # SageMaker checks the role when the flow is created: give it its policy first.
         self._resource.node.add_dependency(self._role)
-        self._flow_definition_arn = self._resource.get_att_string("FlowDefinitionArn")
-        self._flow_definition_name = self._resource.get_att_string("FlowDefinitionName")
-        CfnOutput(
-            self,
-            "FlowDefinitionArn",
-            value=self._flow_definition_arn,
-            description=f"ARN of the A2I flow definition {node_path}",
-        )
+        self._flow_definition_arn = Token.as_string(self._resource.get_att("FlowDefinitionArn"))
+        self._flow_definition_name = Token.as_string(self._resource.get_att("FlowDefinitionName"))
+        if arn_output:
+            CfnOutput(
+                self,
+                "FlowDefinitionArn",
+                value=self._flow_definition_arn,
+                description=f"ARN of the A2I flow definition {node_path}",
+            )
+
+    def apply_removal_policy(self, policy: RemovalPolicy) -> None:
+        """What happens to the flow definition when it leaves the stack or is replaced.
+
+        DESTROY deletes it; RETAIN and RETAIN_ON_UPDATE_OR_DELETE keep it (CloudFormation
+        does not call the handler for a retained resource; a flow definition that ended
+        ``Failed`` is deleted on rollback all the same). SNAPSHOT is refused: a flow
+        definition has none.
+        """
+        _handler_removal_policy(policy)
+        super().apply_removal_policy(policy)
 
     def _make_output_bucket(self, key: kms.IKey) -> s3.IBucket:
         access_logs = s3.Bucket(
@@ -559,8 +737,9 @@ class FlowDefinition(FlowDefinitionBase):
         return self._role
 
     @property
-    def resource(self) -> CustomResource:
-        """The underlying custom resource (an escape hatch)."""
+    def resource(self) -> CfnResource:
+        """The ``Custom::A2IFlowDefinition`` resource, also ``node.default_child`` (an
+        escape hatch)."""
         return self._resource
 
     @property
@@ -594,45 +773,86 @@ class FlowDefinition(FlowDefinitionBase):
         S3 decrypts with the bucket's ARN as encryption context, so the key is not limited
         per object.
         """
-        bucket, prefix = self._output_bucket, self._output_prefix
-        read = iam.Grant.add_to_principal_or_resource(
-            grantee=grantee,
-            actions=["s3:GetObject"],
-            resource_arns=[bucket.arn_for_objects(f"{prefix}/*")],
-            resource=bucket,
-        )
-        listing = iam.Grant.add_to_principal_or_resource(
-            grantee=grantee,
-            actions=["s3:ListBucket"],
-            resource_arns=[bucket.bucket_arn],
-            resource=bucket,
-            conditions={"StringLike": {"s3:prefix": [f"{prefix}/*"]}},
-        )
-        decrypt = iam.Grant.add_to_principal_or_resource(
-            grantee=grantee,
-            actions=["kms:Decrypt"],
-            resource_arns=[self._encryption_key.key_arn],
-            resource=self._encryption_key,
-            conditions={
-                "StringEquals": {"kms:ViaService": f"s3.{bucket.env.region}.amazonaws.com"}
-            },
-        )
-        return read.combine(listing).combine(decrypt)
+        return super().grant_read_results(grantee)
 
     @classmethod
     def from_flow_definition_arn(
         cls, scope: Construct, id: str, flow_definition_arn: str
     ) -> IFlowDefinition:
-        """Import an existing flow definition by its ARN (``...:flow-definition/<name>``)."""
+        """Import an existing flow definition by its ARN (``...:flow-definition/<name>``).
+
+        Its ``env`` is the ARN's account and Region. It cannot grant reading its results
+        (its output bucket is not known): see :meth:`from_flow_definition_attributes`.
+        """
+        return cls.from_flow_definition_attributes(
+            scope, id, flow_definition_arn=flow_definition_arn
+        )
+
+    @classmethod
+    def from_flow_definition_attributes(
+        cls,
+        scope: Construct,
+        id: str,
+        *,
+        flow_definition_arn: str,
+        output_bucket: s3.IBucket | None = None,
+        output_prefix: str | None = None,
+        output_key: kms.IKey | None = None,
+    ) -> IFlowDefinition:
+        """Import an existing flow definition by its ARN, with where its results are.
+
+        ::
+
+            flow = FlowDefinition.from_flow_definition_attributes(stack, "Review",
+                flow_definition_arn=arn,
+                output_bucket=s3.Bucket.from_bucket_name(stack, "Results", "my-results"),
+                output_prefix="reviews",
+                output_key=kms.Key.from_key_arn(stack, "Key", key_arn),
+            )
+            flow.grant_read_results(reader)
+            HumanLoopResults(stack, "Results", flow_definition=flow, destination=queue)
+
+        :param flow_definition_arn: its ARN; ``env`` is its account and Region.
+        :param output_bucket: the bucket of its ``S3OutputPath``. Default: not known
+            (``grant_read_results`` and ``HumanLoopResults`` then refuse it).
+        :param output_prefix: the key prefix of its ``S3OutputPath``. Default:
+            ``a2i-output`` (the default of :class:`FlowDefinition`) when a bucket is given.
+        :param output_key: its ``KmsKeyId``. Default: the bucket's ``encryption_key``, if
+            any; otherwise none, and no ``kms:Decrypt`` is granted (results under S3-managed
+            encryption).
+        """
         check_arn_resource(
             "flow_definition_arn", flow_definition_arn, "sagemaker", "flow-definition"
         )
+        if output_bucket is None and (output_prefix is not None or output_key is not None):
+            raise A2IValidationError(
+                "output_prefix and output_key describe the output bucket: give output_bucket "
+                "as well"
+            )
+        prefix: str | None = None
+        if output_bucket is not None:
+            prefix = (output_prefix if output_prefix is not None else DEFAULT_OUTPUT_PREFIX).strip(
+                "/"
+            )
+            if not is_token(prefix):
+                check_length("output_prefix", prefix, 1, limits.S3_OUTPUT_PATH_MAX_LENGTH)
         name = (
             Stack.of(scope)
             .split_arn(flow_definition_arn, ArnFormat.SLASH_RESOURCE_NAME)
             .resource_name
         )
-        return _ImportedFlowDefinition(scope, id, flow_definition_arn, name or "")
+        key = output_key
+        if key is None and output_bucket is not None:
+            key = output_bucket.encryption_key
+        return _ImportedFlowDefinition(
+            scope,
+            id,
+            flow_definition_arn,
+            name or "",
+            output_bucket=output_bucket,
+            output_prefix=prefix,
+            encryption_key=key,
+        )
 
     @classmethod
     def from_flow_definition_name(
@@ -650,10 +870,24 @@ class FlowDefinition(FlowDefinitionBase):
 
 
 class _ImportedFlowDefinition(FlowDefinitionBase):
-    def __init__(self, scope: Construct, id: str, arn: str, name: str) -> None:
-        super().__init__(scope, id)
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        arn: str,
+        name: str,
+        *,
+        output_bucket: s3.IBucket | None = None,
+        output_prefix: str | None = None,
+        encryption_key: kms.IKey | None = None,
+    ) -> None:
+        # Its account and Region are its ARN's.
+        super().__init__(scope, id, environment_from_arn=arn)
         self._arn = arn
         self._name = name
+        self._output_bucket = output_bucket
+        self._output_prefix = output_prefix
+        self._encryption_key = encryption_key
 
     @property
     def flow_definition_arn(self) -> str:
@@ -662,6 +896,42 @@ class _ImportedFlowDefinition(FlowDefinitionBase):
     @property
     def flow_definition_name(self) -> str:
         return self._name
+
+    @property
+    def output_bucket(self) -> s3.IBucket | None:
+        return self._output_bucket
+
+    @property
+    def output_prefix(self) -> str | None:
+        return self._output_prefix
+
+    @property
+    def encryption_key(self) -> kms.IKey | None:
+        return self._encryption_key
+
+
+@jsii.implements(IStringProducer)
+class _HandlerRemovalPolicy:
+    """The flow's ``RemovalPolicy`` property: the handler's word for its DeletionPolicy.
+
+    Read at synth, so it follows the DeletionPolicy however it was set: the
+    ``removal_policy`` prop, ``apply_removal_policy``, ``RemovalPolicies.of(...)`` or
+    ``cfn_options`` on the ``CfnResource``.
+    """
+
+    def __init__(self, flow: FlowDefinition) -> None:
+        self._flow = flow
+
+    def produce(self, context: IResolveContext) -> str:
+        policy = self._flow.resource.cfn_options.deletion_policy
+        if policy in (CfnDeletionPolicy.RETAIN, CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE):
+            return "retain"
+        if policy in (None, CfnDeletionPolicy.DELETE):
+            return "destroy"
+        raise A2IValidationError(
+            f"{self._flow.node.path}: DeletionPolicy {policy} is not one a flow definition "
+            "can have (it has no snapshot); use DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE"
+        )
 
 
 def _deliver_access_logs(source: s3.Bucket, target: s3.Bucket, prefix: str) -> None:
@@ -695,7 +965,8 @@ def _deliver_access_logs(source: s3.Bucket, target: s3.Bucket, prefix: str) -> N
 
 
 def _handler_removal_policy(policy: RemovalPolicy) -> str:
-    """The handler's word for ``policy``: ``retain`` keeps the flow definition."""
+    """The handler's word for ``policy`` (``retain`` keeps the flow definition); refuses
+    SNAPSHOT."""
     if policy in (RemovalPolicy.RETAIN, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE):
         return "retain"
     if policy == RemovalPolicy.DESTROY:

@@ -17,7 +17,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from constructs_a2i.core.names import NAME_MAX_LENGTH, name_part
-from constructs_a2i.nag import acknowledge, nag_arn
+from constructs_a2i.nag import acknowledge_resource
 from constructs_a2i.packaged_function import (
     LOG_RETENTION,
     lambda_role,
@@ -133,10 +133,9 @@ class FlowDefinitionProvider(Construct):
         else:
             self._manage.add_resources(resource)
         if pattern.endswith("*"):
-            finding = nag_arn(stack, "sagemaker", f"flow-definition/{pattern}")
-            acknowledge(
+            acknowledge_resource(
                 self.role,
-                f"AwsSolutions-IAM5[Resource::{finding}]",
+                resource,
                 "The handler appends a suffix per CloudFormation request to each generated "
                 "flow definition name, so it is allowed on the names this stack's flows "
                 "can have (the stack's name prefix and '-*') in this account and Region; "

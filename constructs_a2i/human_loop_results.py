@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import Duration
+from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_destinations as destinations
@@ -12,8 +13,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_a2i.flow_definition import HUMAN_LOOP_FINAL_STATUSES, FlowDefinition
-from constructs_a2i.nag import acknowledge, objects_finding
+from constructs_a2i.flow_definition import HUMAN_LOOP_FINAL_STATUSES, IFlowDefinition
+from constructs_a2i.nag import acknowledge, acknowledge_resource
 from constructs_a2i.packaged_function import (
     LOG_RETENTION,
     lambda_role,
@@ -22,6 +23,7 @@ from constructs_a2i.packaged_function import (
     runtime_handler,
 )
 from constructs_a2i.queues import DEAD_LETTER_RETENTION, secure_queue
+from constructs_a2i.validation import A2IValidationError
 
 __all__ = [
     "EVENT_MAX_AGE",
@@ -64,6 +66,11 @@ class HumanLoopResults(Construct):
        events are kept up to :data:`EVENT_MAX_AGE`); then Lambda sends an invocation record,
        the event (``requestPayload``) with the error (``responsePayload``), to
        ``dead_letter_queue`` (the function's on-failure destination).
+
+    Everything it makes is in its own scope, the EventBridge rule (``rule``, matching the
+    flow's ARN) included, and the flow gains nothing: it may be in another stack than the
+    flow (a nested stack, its parent, or a sibling stack in the same account and Region),
+    and several of them may follow one flow.
     """
 
     def __init__(
@@ -71,18 +78,29 @@ class HumanLoopResults(Construct):
         scope: Construct,
         id: str,
         *,
-        flow_definition: FlowDefinition,
+        flow_definition: IFlowDefinition,
         destination: sqs.IQueue,
         statuses: Sequence[str] = HUMAN_LOOP_FINAL_STATUSES,
     ) -> None:
         """
         :param flow_definition: the flow whose loops are reported; its output bucket and
-            key are read.
+            key are read. A :class:`~constructs_a2i.flow_definition.FlowDefinition`, or an
+            import that names its bucket
+            (:meth:`~constructs_a2i.flow_definition.FlowDefinition.from_flow_definition_attributes`).
         :param destination: the queue that receives one message per finished loop
             (standard or FIFO).
         :param statuses: which endings to report. Default: Completed, Failed and Stopped.
         """
         super().__init__(scope, id)
+        output_bucket, output_prefix = flow_definition.output_bucket, flow_definition.output_prefix
+        if output_bucket is None or output_prefix is None:
+            raise A2IValidationError(
+                f"{self.node.path}: the output bucket of {flow_definition.node.path} is not "
+                "known; import the flow with FlowDefinition.from_flow_definition_attributes("
+                "..., output_bucket=..., output_prefix=...)"
+            )
+        # Checked before anything is created.
+        pattern = flow_definition.human_loop_status_change_pattern(statuses)
         self.dead_letter_queue = secure_queue(
             self, "DeadLetterQueue", retention_period=DEAD_LETTER_RETENTION
         )
@@ -121,34 +139,33 @@ class HumanLoopResults(Construct):
             "This queue is the dead-letter queue: of the EventBridge rule's target and the "
             "function's on-failure destination, which cdk-nag does not recognise as DLQ uses.",
         )
-        # GetObject on the results only (grant_read_results would add List/GetBucket*).
+        # GetObject on the results only (grant_read_results would add ListBucket as well).
+        results = output_bucket.arn_for_objects(f"{output_prefix}/*")
         role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetObject"],
-                resources=[
-                    flow_definition.output_bucket.arn_for_objects(
-                        f"{flow_definition.output_prefix}/*"
-                    )
-                ],
-            )
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[results])
         )
-        flow_definition.encryption_key.grant_decrypt(role)
-        finding = objects_finding(flow_definition.output_bucket, flow_definition.output_prefix)
-        if finding is not None:
-            acknowledge(
-                role,
-                finding,
-                "The function reads output.json files that A2I writes under keys it chooses "
-                "below the output prefix; s3:GetObject is allowed there only.",
-            )
+        if flow_definition.encryption_key is not None:
+            flow_definition.encryption_key.grant_decrypt(role)
+        acknowledge_resource(
+            role,
+            results,
+            "The function reads output.json files that A2I writes under keys it chooses "
+            "below the output prefix; s3:GetObject is allowed there only.",
+        )
         destination.grant_send_messages(self.function)
-        self.rule = flow_definition.on_human_loop_status_change(
-            f"{id}Rule",
-            statuses=statuses,
-            target=targets.LambdaFunction(
+        # In this construct's scope, not the flow's: a rule beside the flow that targets a
+        # function here would make the flow's stack and this one depend on each other.
+        self.rule = events.Rule(
+            self,
+            "Rule",
+            description=f"A2I human loops of {flow_definition.node.path} that ended",
+            event_pattern=pattern,
+        )
+        self.rule.add_target(
+            targets.LambdaFunction(
                 self.function,
                 retry_attempts=EVENT_RETRY_ATTEMPTS,
                 max_event_age=EVENT_MAX_AGE,
                 dead_letter_queue=self.dead_letter_queue,
-            ),
+            )
         )

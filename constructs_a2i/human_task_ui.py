@@ -12,27 +12,59 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from aws_cdk import ArnFormat, Resource, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_a2i._resource import IResourceProtocol
 from constructs_a2i.core.names import generated_name
 from constructs_a2i.templates.task_template import TaskTemplate
 from constructs_a2i.validation import check_arn_resource, check_name
 
-__all__ = ["HumanTaskUi", "IHumanTaskUi"]
+__all__ = ["HumanTaskUi", "HumanTaskUiBase", "IHumanTaskUi"]
 
 
 @runtime_checkable
-class IHumanTaskUi(Protocol):
-    """A worker task template registered with SageMaker."""
+class IHumanTaskUi(IResourceProtocol, Protocol):
+    """A worker task template registered with SageMaker (an ``IResource``)."""
 
     @property
     def human_task_ui_arn(self) -> str:
         """The human task UI's ARN."""
         ...
 
+    @property
+    def human_task_ui_name(self) -> str:
+        """The human task UI's name."""
+        ...
 
-class HumanTaskUi(Resource):
+    def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Allow ``grantee`` the SageMaker ``actions`` on this human task UI."""
+        ...
+
+
+class HumanTaskUiBase(Resource):
+    """What imported and created human task UIs share: the ARN, the name and :meth:`grant`."""
+
+    @property
+    def human_task_ui_arn(self) -> str:
+        """The human task UI's ARN."""
+        raise NotImplementedError
+
+    @property
+    def human_task_ui_name(self) -> str:
+        """The human task UI's name."""
+        raise NotImplementedError
+
+    def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Allow ``grantee`` the SageMaker ``actions`` (``sagemaker:DescribeHumanTaskUi``...)
+        on this human task UI's ARN, in ``grantee``'s own policy."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(actions), resource_arns=[self.human_task_ui_arn]
+        )
+
+
+class HumanTaskUi(HumanTaskUiBase):
     """A worker task template (``AWS::SageMaker::HumanTaskUi``).
 
     ::
@@ -109,7 +141,12 @@ class HumanTaskUi(Resource):
     ) -> IHumanTaskUi:
         """Import an existing human task UI by ARN (``...:human-task-ui/<name>``)."""
         check_arn_resource("human_task_ui_arn", human_task_ui_arn, "sagemaker", "human-task-ui")
-        return _ImportedHumanTaskUi(scope, id, human_task_ui_arn)
+        name = (
+            Stack.of(scope)
+            .split_arn(human_task_ui_arn, ArnFormat.SLASH_RESOURCE_NAME)
+            .resource_name
+        )
+        return _ImportedHumanTaskUi(scope, id, human_task_ui_arn, name or "")
 
     @classmethod
     def from_human_task_ui_name(
@@ -123,14 +160,20 @@ class HumanTaskUi(Resource):
             resource_name=human_task_ui_name,
             arn_format=ArnFormat.SLASH_RESOURCE_NAME,
         )
-        return _ImportedHumanTaskUi(scope, id, arn)
+        return _ImportedHumanTaskUi(scope, id, arn, human_task_ui_name)
 
 
-class _ImportedHumanTaskUi(Resource):
-    def __init__(self, scope: Construct, id: str, arn: str) -> None:
-        super().__init__(scope, id)
+class _ImportedHumanTaskUi(HumanTaskUiBase):
+    def __init__(self, scope: Construct, id: str, arn: str, name: str) -> None:
+        # Its account and Region are its ARN's.
+        super().__init__(scope, id, environment_from_arn=arn)
         self._arn = arn
+        self._name = name
 
     @property
     def human_task_ui_arn(self) -> str:
         return self._arn
+
+    @property
+    def human_task_ui_name(self) -> str:
+        return self._name

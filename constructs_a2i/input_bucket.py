@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from aws_cdk import Duration, Token
+from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_a2i.nag import acknowledge, logical_id
+from constructs_a2i.nag import acknowledge_resource
 from constructs_a2i.validation import A2IValidationError, check_length, is_token
 
 __all__ = ["WORKER_CORS_ALLOWED_METHODS", "InputBucket"]
@@ -83,12 +83,11 @@ class InputBucket:
                 bucket, list(allowed_origins), max_age or _DEFAULT_CORS_MAX_AGE
             )
         pattern = f"{prefix.strip('/')}/*" if prefix else "*"
+        objects = bucket.arn_for_objects(pattern)
         # s3:GetObject is all A2I needs to presign the URLs workers open: no List or
         # GetBucket* wildcards, unlike bucket.grant_read.
         grant = iam.Grant.add_to_principal(
-            grantee=role,
-            actions=["s3:GetObject"],
-            resource_arns=[bucket.arn_for_objects(pattern)],
+            grantee=role, actions=["s3:GetObject"], resource_arns=[objects]
         )
         if bucket.encryption_key is not None:
             # Workers' browsers fetch the objects with URLs presigned with the role's
@@ -105,15 +104,13 @@ class InputBucket:
                     },
                 )
             )
-        finding = _objects_finding(bucket, pattern)
-        if finding is not None:
-            acknowledge(
-                role,
-                finding,
-                "A2I presigns a URL for each input object a worker opens; the objects' keys "
-                f"are not known in advance, so s3:GetObject is allowed on {pattern} of the "
-                "input bucket only.",
-            )
+        acknowledge_resource(
+            role,
+            objects,
+            "A2I presigns a URL for each input object a worker opens; the objects' keys "
+            f"are not known in advance, so s3:GetObject is allowed on {pattern} of the "
+            "input bucket only.",
+        )
         return grant
 
     @staticmethod
@@ -141,15 +138,6 @@ class InputBucket:
             max_age=int(max_age.to_seconds()),
         )
         _CorsMarker(bucket, _MARKER_ID, allowed_origins)
-
-
-def _objects_finding(bucket: s3.IBucket, pattern: str) -> str | None:
-    """The cdk-nag IAM5 finding id for ``<bucket>/<pattern>``, when it can be named."""
-    if bucket.node.default_child is not None:
-        return f"AwsSolutions-IAM5[Resource::<{logical_id(bucket)}.Arn>/{pattern}]"
-    if not Token.is_unresolved(bucket.bucket_arn):
-        return f"AwsSolutions-IAM5[Resource::{bucket.bucket_arn}/{pattern}]"
-    return None
 
 
 class _CorsMarker(Construct):

@@ -31,7 +31,6 @@ from aws_cdk import (
     IResolveContext,
     Lazy,
     RemovalPolicy,
-    Resource,
     Token,
 )
 from aws_cdk import aws_cognito as cognito
@@ -52,6 +51,7 @@ from constructs_a2i.validation import (
     check_name,
     is_token,
 )
+from constructs_a2i.workteam import WorkteamBase
 
 __all__ = [
     "MAX_SOURCE_IP_CIDRS",
@@ -85,7 +85,7 @@ _INVITATION_BODY = (
 )
 
 
-class PrivateWorkteam(Resource):
+class PrivateWorkteam(WorkteamBase):
     """A private work team on Amazon Cognito, with its workforce, made whole.
 
     ::

@@ -12,18 +12,20 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from aws_cdk import ArnFormat, Resource, Stack
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_a2i._resource import IResourceProtocol
 from constructs_a2i.core.arns import PUBLIC_CROWD_ACCOUNT
 from constructs_a2i.task_price import TaskPrice
 from constructs_a2i.validation import A2IValidationError, check_arn_resource
 
-__all__ = ["PUBLIC_CROWD_ACCOUNT", "IWorkteam", "Workteam"]
+__all__ = ["PUBLIC_CROWD_ACCOUNT", "IWorkteam", "Workteam", "WorkteamBase"]
 
 
 @runtime_checkable
-class IWorkteam(Protocol):
-    """A SageMaker work team that flow definitions can send tasks to."""
+class IWorkteam(IResourceProtocol, Protocol):
+    """A SageMaker work team that flow definitions can send tasks to (an ``IResource``)."""
 
     @property
     def workteam_arn(self) -> str:
@@ -40,8 +42,28 @@ class IWorkteam(Protocol):
         """What a public-crowd worker is paid per task; None for private and vendor teams."""
         ...
 
+    def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Allow ``grantee`` the SageMaker ``actions`` on this work team."""
+        ...
 
-class Workteam(Resource):
+
+class WorkteamBase(Resource):
+    """What imported and created work teams share: the ARN and :meth:`grant`."""
+
+    @property
+    def workteam_arn(self) -> str:
+        """The work team's ARN."""
+        raise NotImplementedError
+
+    def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Allow ``grantee`` the SageMaker ``actions`` (``sagemaker:DescribeWorkteam``...) on
+        this work team's ARN, in ``grantee``'s own policy."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(actions), resource_arns=[self.workteam_arn]
+        )
+
+
+class Workteam(WorkteamBase):
     """A work team defined outside this construct: imported by ARN, or the public crowd.
 
     Use the factories; do not construct directly::
@@ -60,7 +82,8 @@ class Workteam(Resource):
         is_public_crowd: bool = False,
         task_price: TaskPrice | None = None,
     ) -> None:
-        super().__init__(scope, id)
+        # The account and Region of the team are its ARN's (AWS's account for the public crowd).
+        super().__init__(scope, id, environment_from_arn=workteam_arn)
         check_arn_resource("workteam_arn", workteam_arn, "sagemaker", "workteam")
         _check_price(task_price, is_public_crowd, workteam_arn)
         self._workteam_arn = workteam_arn

@@ -2,17 +2,21 @@
 
 * A name is looked up with DescribeFlowDefinition in the command's Region.
 * An ARN is checked the same way in the ARN's Region (when the caller may describe it).
-* ``--stack STACK --construct PATH`` reads the stack's outputs with DescribeStacks. A
-  ``FlowDefinition`` construct adds an output ``FlowDefinitionArn`` whose description is
-  ``ARN of the A2I flow definition <construct path>``; ``PATH`` is that construct path, with or
-  without the stack's own id in front (``Review`` or ``MyStack/Review``). Without
-  ``--construct`` the stack must hold exactly one flow definition.
+* ``--stack STACK --construct PATH`` reads the outputs of the stack and of its nested stacks
+  (those ListStackResources lists as ``AWS::CloudFormation::Stack``, at any depth) with
+  DescribeStacks. A ``FlowDefinition`` construct adds an output ``FlowDefinitionArn`` (unless
+  made with ``arn_output=False``) whose description is
+  ``ARN of the A2I flow definition <construct path>``; ``PATH`` is that construct path, or its
+  end (``Review``, ``Flows/Review`` or ``MyStack/Flows/Review``). Without ``--construct`` the
+  stack and its nested stacks must hold exactly one flow definition. Without permission to
+  list the stack's resources, only the stack's own outputs are read.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, Final
 
 import typer
@@ -51,7 +55,9 @@ FlowOption = Annotated[
 StackOption = Annotated[
     str | None,
     typer.Option(
-        "--stack", help="CloudFormation stack whose FlowDefinition output names the flow."
+        "--stack",
+        help="CloudFormation stack whose FlowDefinition output (its own or a nested stack's) "
+        "names the flow.",
     ),
 ]
 """The ``--stack`` option."""
@@ -160,21 +166,72 @@ def _describe(clients: Clients, name: str, region: str, arn: str | None) -> Reso
     )
 
 
+_NESTED_STACK_TYPE: Final = "AWS::CloudFormation::Stack"
+_GONE: Final = frozenset({"DELETE_COMPLETE", "DELETE_IN_PROGRESS"})
+
+
 def _stack_outputs(clients: Clients, stack: str) -> list[dict[str, Any]]:
+    """The outputs of ``stack`` and of its nested stacks, at any depth."""
     cloudformation = clients.cloudformation()
+    outputs = _describe_outputs(cloudformation, stack)
+    if outputs is None:
+        raise CliError(
+            f"stack {stack!r} does not exist in {clients.region}: check --stack and --region"
+        )
+    seen = {stack}
+    pending = _nested_stacks(cloudformation, stack)
+    while pending:
+        nested = pending.pop(0)
+        if nested in seen:
+            continue
+        seen.add(nested)
+        outputs.extend(_describe_outputs(cloudformation, nested) or [])
+        pending.extend(_nested_stacks(cloudformation, nested))
+    return outputs
+
+
+def _describe_outputs(cloudformation: Any, stack: str) -> list[dict[str, Any]] | None:
+    """The outputs of ``stack``; None if it does not exist."""
     try:
         response, _ = call_with_retries(lambda: cloudformation.describe_stacks(StackName=stack))
     except ClientError as error:
         if error_code(error) == "ValidationError" and "does not exist" in str(error):
-            raise CliError(
-                f"stack {stack!r} does not exist in {clients.region}: check --stack and --region"
-            ) from None
+            return None
         raise
     stacks = response.get("Stacks") or []
     if not stacks:
-        raise CliError(f"stack {stack!r} does not exist in {clients.region}")
-    outputs: list[dict[str, Any]] = stacks[0].get("Outputs") or []
-    return outputs
+        return None
+    return list(stacks[0].get("Outputs") or [])
+
+
+def _nested_stacks(cloudformation: Any, stack: str) -> list[str]:
+    """The ids (ARNs) of the stacks nested in ``stack``, from ListStackResources.
+
+    Without permission to list them (``cloudformation:ListStackResources``), none.
+    """
+    found: list[str] = []
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"StackName": stack}
+        if token:
+            kwargs["NextToken"] = token
+        try:
+            page, _ = call_with_retries(partial(cloudformation.list_stack_resources, **kwargs))
+        except ClientError as error:
+            if error_code(error) in {"AccessDenied", "AccessDeniedException"}:
+                return found
+            raise
+        for summary in page.get("StackResourceSummaries") or []:
+            physical_id = summary.get("PhysicalResourceId")
+            if (
+                summary.get("ResourceType") == _NESTED_STACK_TYPE
+                and physical_id
+                and summary.get("ResourceStatus") not in _GONE
+            ):
+                found.append(str(physical_id))
+        token = page.get("NextToken")
+        if not token:
+            return found
 
 
 def _logical_prefix(path: str) -> str:
@@ -186,7 +243,9 @@ def flow_arn_from_outputs(outputs: list[dict[str, Any]], stack: str, construct: 
 
     Outputs are matched by their description (``ARN of the A2I flow definition <path>``), or,
     for outputs without one, by CDK's logical id (the path's letters and digits, then
-    ``FlowDefinitionArn`` and a hash). Raise CliError when none or several match.
+    ``FlowDefinitionArn`` and a hash). An output without the description whose ARN another
+    output already names (a cross-stack export, a nested stack's reference to the flow) is
+    the same flow. Raise CliError when none or several match.
     """
     flows: dict[str, str] = {}  # construct path (or output key) -> ARN
     by_key: dict[str, str] = {}
@@ -198,8 +257,13 @@ def flow_arn_from_outputs(outputs: list[dict[str, Any]], stack: str, construct: 
             flows[description[len(OUTPUT_DESCRIPTION_PREFIX) :]] = value
         elif _OUTPUT_ID in key and FLOW_DEFINITION_ARN_PATTERN.match(value):
             by_key[key] = value
+    described = set(flows.values())
+    undescribed: dict[str, str] = {}  # one output key per ARN no description names
+    for key, arn in sorted(by_key.items()):
+        if arn not in described and arn not in undescribed.values():
+            undescribed[key] = arn
     if construct is None:
-        candidates = {**flows, **by_key}
+        candidates = {**flows, **undescribed}
         if len(candidates) == 1:
             return next(iter(candidates.values()))
         if not candidates:
@@ -226,9 +290,9 @@ def flow_arn_from_outputs(outputs: list[dict[str, Any]], stack: str, construct: 
             for key, arn in by_key.items()
             if any(key.startswith(p) and len(key) == len(p) + 8 for p in prefixes)
         }
-    if len(matches) == 1:
+    if len(set(matches.values())) == 1:
         return next(iter(matches.values()))
-    known = sorted({**flows, **by_key})
+    known = sorted({**flows, **undescribed})
     if not matches:
         listing = f" (it has: {', '.join(known)})" if known else ""
         raise CliError(f"stack {stack!r} has no flow definition at {construct!r}{listing}")

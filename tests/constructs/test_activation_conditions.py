@@ -807,14 +807,14 @@ class TestFlowDefinitionIntegration:
         make_flow(stack, request_source=RequestSource.TEXTRACT_ANALYZE_DOCUMENT_FORMS)
         # no synth needed: the definition is built at construction
         (flow,) = [c for c in stack.node.find_all() if isinstance(c, FlowDefinition)]
-        properties = stack.resolve(flow.resource.node.default_child._cfn_properties)  # type: ignore[union-attr]
+        properties = stack.resolve(flow.resource._cfn_properties)
         assert "HumanLoopActivationConfig" not in properties["Definition"]
         assert properties["Definition"]["HumanLoopRequestSource"]
 
     def test_a_custom_task_has_neither(self) -> None:
         stack = new_stack()
         flow = make_flow(stack)
-        properties = stack.resolve(flow.resource.node.default_child._cfn_properties)  # type: ignore[union-attr]
+        properties = stack.resolve(flow.resource._cfn_properties)
         assert "HumanLoopRequestSource" not in properties["Definition"]
         assert "HumanLoopActivationConfig" not in properties["Definition"]
         assert flow.request_source is None
