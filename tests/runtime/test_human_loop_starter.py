@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from constructs_a2i.core import untrusted_json
+from constructs_a2i.core.limits import INPUT_CONTENT_MAX_LENGTH
 from constructs_a2i.core.loop_names import s3_object_loop_name
 from constructs_a2i.runtime.human_loop_starter import index
 from tests.runtime.conftest import (
@@ -605,7 +606,7 @@ def test_malformed_messages_fail_alone_and_say_why(
 ) -> None:
     starter.configure(ID_FIELD="id")
     secret = "4111-1111-1111-1111"
-    oversize = json.dumps({"id": "big", "text": "x" * index.INPUT_CONTENT_MAX_LENGTH})
+    oversize = json.dumps({"id": "big", "text": "x" * INPUT_CONTENT_MAX_LENGTH})
     records = [
         sqs_record({"id": "ok-1", "card": secret}, "ok-1"),
         sqs_record("this is not JSON " + secret, "not-json"),
@@ -638,22 +639,22 @@ def test_malformed_messages_fail_alone_and_say_why(
 
 
 def test_input_content_at_the_limit_is_accepted(starter: Starter) -> None:
-    filler = index.INPUT_CONTENT_MAX_LENGTH - len('{"t":""}')
+    filler = INPUT_CONTENT_MAX_LENGTH - len('{"t":""}')
     body = json.dumps({"t": "y" * filler}, separators=(",", ":"))
-    assert len(body) == index.INPUT_CONTENT_MAX_LENGTH
+    assert len(body) == INPUT_CONTENT_MAX_LENGTH
     response = starter.run([sqs_record(body, "edge")])
     assert response["batchItemFailures"] == []
     assert len(starter.fake.human_loops) == 1
 
 
 def test_pretty_printed_body_is_compacted_before_the_size_check(starter: Starter) -> None:
-    text = "z" * (index.INPUT_CONTENT_MAX_LENGTH - 100)
+    text = "z" * (INPUT_CONTENT_MAX_LENGTH - 100)
     body = '{\n    "t":     "' + text + '"' + " " * 200 + "\n}"
-    assert len(body) > index.INPUT_CONTENT_MAX_LENGTH
+    assert len(body) > INPUT_CONTENT_MAX_LENGTH
     response = starter.run([sqs_record(body)])
     assert response["batchItemFailures"] == []
     [loop] = starter.fake.human_loops.values()
-    assert len(loop.input_content) <= index.INPUT_CONTENT_MAX_LENGTH
+    assert len(loop.input_content) <= INPUT_CONTENT_MAX_LENGTH
 
 
 def test_missing_input_path_is_malformed(starter: Starter) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from constructs_a2i.core.limits import INPUT_CONTENT_MAX_LENGTH
 from constructs_a2i.runtime.human_loop_starter import index
 from tests.runtime.conftest import LambdaContext, Starter, log_lines, sqs_record
 
@@ -66,7 +67,7 @@ def build_messages(rng: random.Random) -> list[Message]:
             f"not json {n}" if n % 2 else json.dumps({"taskObject": f"no id {n}"})  # no "id"
         )
         messages.append(Message(str(uuid.uuid4()), body, "malformed", None))
-    filler = "x" * index.INPUT_CONTENT_MAX_LENGTH
+    filler = "x" * INPUT_CONTENT_MAX_LENGTH
     for n in range(oversize):
         body = json.dumps({"id": f"big-{n}", "text": filler}, separators=(",", ":"))
         messages.append(Message(str(uuid.uuid4()), body, "oversize", f"big-{n}"))
