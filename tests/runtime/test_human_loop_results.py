@@ -28,6 +28,7 @@ from constructs_a2i.core.output_json import OutputDocumentError
 from constructs_a2i.runtime.human_loop_results import index as results
 from constructs_a2i.testing import FakeA2I
 from tests.conftest import fixture_json
+from tests.core.test_metrics import emf_problems
 from tests.runtime.conftest import create_active_flow_definition
 
 REGION = "us-east-1"
@@ -669,3 +670,43 @@ def test_size_is_measured_after_escaping(aws: Aws) -> None:
     assert outcome["omitted"] == ["inputContent"]
     [message] = aws.messages()
     assert len(message["Body"].encode()) <= results.MESSAGE_MAX_BYTES
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics (EMF lines on stdout, checked against the specification's rules)
+# --------------------------------------------------------------------------------------------
+
+
+def emf_documents(output: str) -> list[dict[str, Any]]:
+    documents = [json.loads(line) for line in output.splitlines() if line.startswith('{"')]
+    found = [d for d in documents if "_aws" in d]
+    for document in found:
+        assert emf_problems(document) == []
+    return found
+
+
+def test_a_completed_loop_emits_its_metrics(aws: Aws, capsys: pytest.CaptureFixture[str]) -> None:
+    aws.put_output(sample_output())
+    results.handler(sample_event(), None)
+    [document] = emf_documents(capsys.readouterr().out)
+    assert document["FlowDefinitionName"] == "flowdef-nov-12"
+    assert document["LoopsCompleted"] == 1
+    assert document["AnswersPerLoop"] == 1
+    # creationTime 17:37:36.740 to the event's time 17:49:25 (the CloudWatch Events page).
+    assert document["TimeToComplete"] == pytest.approx(708.26)
+
+
+def test_a_failed_loop_is_counted_by_failure_code(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = sample_event()
+    event["detail"].update(
+        humanLoopStatus="Failed", failureCode="Expired", failureReason="expired", humanLoopOutput={}
+    )
+    results.handler(event, None)
+    documents = emf_documents(capsys.readouterr().out)
+    failed = [d for d in documents if "LoopsFailed" in d]
+    assert [d.get("FailureCode") for d in failed] == ["Expired"]
+    directives = failed[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
+    assert directives == [["FlowDefinitionName"], ["FlowDefinitionName", "FailureCode"]]
+    assert not any("TimeToComplete" in d for d in documents)

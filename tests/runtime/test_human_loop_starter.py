@@ -15,6 +15,7 @@ from constructs_a2i.core import untrusted_json
 from constructs_a2i.core.limits import INPUT_CONTENT_MAX_LENGTH
 from constructs_a2i.core.loop_names import s3_object_loop_name
 from constructs_a2i.runtime.human_loop_starter import index
+from tests.core.test_metrics import emf_problems
 from tests.runtime.conftest import (
     Starter,
     eventbridge_event,
@@ -945,3 +946,29 @@ def test_input_nested_deeper_than_a2i_output_can_be_read_back_fails_alone(
     response = starter.run([sqs_record(deepest_allowed, "ok"), sqs_record(too_deep, "deep")])
     assert starter.failed_ids(response) == {"deep"}
     assert len(starter.fake.human_loops) == 1
+
+
+def test_each_batch_emits_its_metrics(starter: Starter, capsys: pytest.CaptureFixture[str]) -> None:
+    starter.configure(ACTIVATION='{"path":"$.score","operator":"lt","value":0.5}')
+    starter.fake.fail_next("StartHumanLoop", "ThrottlingException", times=1)
+    records = [
+        sqs_record({"id": "a", "score": 0.1}, "a"),
+        sqs_record({"id": "b", "score": 0.9}, "b"),  # skipped by the activation
+        sqs_record("not json", "c"),  # malformed
+        sqs_record({"id": "a", "score": 0.1}, "d"),  # a duplicate of a
+    ]
+    starter.run(records)
+    documents = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("{") and '"_aws"' in line
+    ]
+    [document] = documents
+    assert emf_problems(document) == []
+    assert document["FlowDefinitionName"] == starter.flow_definition_arn.rsplit("/", 1)[1]
+    assert document["LoopsStarted"] == 1
+    assert document["LoopsAlreadyStarted"] == 1
+    assert document["MessagesSkipped"] == 1
+    assert document["MessagesMalformed"] == 1
+    assert document["ThrottledRetries"] == 1
+    assert len(document["StartHumanLoopLatency"]) == 1

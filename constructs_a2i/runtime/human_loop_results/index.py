@@ -59,7 +59,10 @@ Environment: ``FLOW_DEFINITION_ARN``, ``DESTINATION_QUEUE_URL`` (both required).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import sys
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -67,7 +70,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from constructs_a2i.core import untrusted_json
+from constructs_a2i.core import metrics, untrusted_json
+from constructs_a2i.core.arns import flow_definition_name
 from constructs_a2i.core.json_log import log
 from constructs_a2i.core.managed_answers import answer_source, expansion_of, reviewed_items
 from constructs_a2i.core.output_json import (
@@ -77,7 +81,12 @@ from constructs_a2i.core.output_json import (
     parse_output,
 )
 from constructs_a2i.core.s3_uri import parse_s3_uri
-from constructs_a2i.core.statuses import LOOP_COMPLETED, LOOP_FINAL_STATUSES, LOOP_STOPPED
+from constructs_a2i.core.statuses import (
+    LOOP_COMPLETED,
+    LOOP_FAILED,
+    LOOP_FINAL_STATUSES,
+    LOOP_STOPPED,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -265,9 +274,61 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         omitted=omitted,
         messageId=message_id,
     )
+    _emit_metrics(flow_definition_arn, event, detail, status, len(answers))
     return {
         "outcome": "sent",
         "messageId": message_id,
         "truncated": truncated,
         "omitted": omitted,
     }
+
+
+_STATUS_METRICS: Final = {
+    LOOP_COMPLETED: metrics.LOOPS_COMPLETED,
+    LOOP_STOPPED: metrics.LOOPS_STOPPED,
+    LOOP_FAILED: metrics.LOOPS_FAILED,
+}
+
+
+def _seconds_between(start: Any, end: Any) -> float | None:
+    """Seconds from ISO 8601 ``start`` to ``end`` (``...Z`` or with an offset), or None."""
+    try:
+        began = dt.datetime.fromisoformat(str(start))
+        ended = dt.datetime.fromisoformat(str(end))
+        seconds = (ended - began).total_seconds()
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def _emit_metrics(
+    flow_definition_arn: str,
+    event: Mapping[str, Any],
+    detail: Mapping[str, Any],
+    status: str,
+    answers: int,
+) -> None:
+    """The loop's metrics as EMF lines (core.metrics): its final status (failures also by
+    FailureCode), creation to completion, answers. They never fail the delivery."""
+    name = flow_definition_name(flow_definition_arn)
+    if name is None or status not in _STATUS_METRICS:
+        return
+    now = int(time.time() * 1000)
+    values: dict[str, float | list[float]] = {metrics.ANSWERS_PER_LOOP: answers}
+    if status != LOOP_FAILED:
+        values[_STATUS_METRICS[status]] = 1
+    took = _seconds_between(detail.get("creationTime"), event.get("time"))
+    if took is not None and status == LOOP_COMPLETED:
+        values[metrics.TIME_TO_COMPLETE] = took
+    try:
+        lines = metrics.emf_lines(name, values, timestamp_ms=now)
+        if status == LOOP_FAILED:
+            code = detail.get("failureCode")
+            dimensions = {metrics.FAILURE_CODE: code} if code in metrics.FAILURE_CODES else None
+            lines += metrics.emf_lines(
+                name, {metrics.LOOPS_FAILED: 1}, timestamp_ms=now, dimensions=dimensions
+            )
+        for line in lines:
+            sys.stdout.write(line + "\n")
+    except Exception as error:  # metrics must never cost a delivery
+        log("WARNING", "metrics not emitted", error=f"{type(error).__name__}: {error}")

@@ -55,6 +55,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -66,10 +67,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from constructs_a2i.core import strict_json
+from constructs_a2i.core import metrics, strict_json
+from constructs_a2i.core.arns import flow_definition_name
 from constructs_a2i.core.errors import A2IValidationError
 from constructs_a2i.core.json_log import log
-from constructs_a2i.core.retry import RetryPolicy, is_transient
+from constructs_a2i.core.retry import RetryPolicy, is_throttling, is_transient
 from constructs_a2i.core.starter_settings import StarterSettings
 from constructs_a2i.runtime.human_loop_starter.messages import (
     ALREADY_STARTED,
@@ -169,6 +171,7 @@ def _start(
             )
         caller = _client_for(client, timeouts)
         attempts += 1
+        began = time.monotonic()
         try:
             if settings.content_classifiers:
                 response = caller.start_human_loop(
@@ -187,9 +190,12 @@ def _start(
                     FlowDefinitionArn=settings.flow_definition_arn,
                     HumanLoopInput={"InputContent": item.input_content},
                 )
+            item.latency_ms = (time.monotonic() - began) * 1000.0
             return Result(STARTED, None, attempts, None, response.get("HumanLoopArn"))
         except ClientError as error:
             code = str(error.response.get("Error", {}).get("Code", "Unknown"))
+            if is_throttling(code):
+                item.throttled += 1
             message = _redact(str(error.response.get("Error", {}).get("Message", "")))
             if code == "ConflictException":
                 return _conflict(item, attempts, may_have_started)
@@ -459,4 +465,31 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, list[dic
             **extra,
         )
     log("INFO", "batch processed", records=len(items), **counts)
+    _emit_metrics(settings, items, counts)
     return {"batchItemFailures": failures}
+
+
+def _emit_metrics(settings: StarterSettings, items: list[Item], counts: dict[str, int]) -> None:
+    """The batch's metrics as EMF lines (core.metrics); they never fail the batch."""
+    name = flow_definition_name(settings.flow_definition_arn)
+    if name is None:
+        return
+    malformed = sum(
+        1 for i in items if i.result and (i.result.reason or "").startswith("malformed")
+    )
+    values: dict[str, float | list[float]] = {
+        metrics.LOOPS_STARTED: counts.get(STARTED, 0),
+        metrics.LOOPS_ALREADY_STARTED: counts.get(ALREADY_STARTED, 0),
+        metrics.LOOP_CONFLICTS: counts.get(CONFLICT, 0),
+        metrics.MESSAGES_SKIPPED: counts.get(SKIPPED, 0),
+        metrics.MESSAGES_MALFORMED: malformed,
+        metrics.THROTTLED_RETRIES: sum(i.throttled for i in items),
+    }
+    latencies = [i.latency_ms for i in items if i.latency_ms is not None]
+    if latencies:
+        values[metrics.START_HUMAN_LOOP_LATENCY] = latencies
+    try:
+        for line in metrics.emf_lines(name, values, timestamp_ms=int(time.time() * 1000)):
+            sys.stdout.write(line + "\n")
+    except Exception as error:  # metrics must never cost a message
+        log("WARNING", "metrics not emitted", error=f"{type(error).__name__}: {error}")

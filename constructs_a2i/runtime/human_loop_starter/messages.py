@@ -72,6 +72,10 @@ class Item:
     """The name is derived from the content itself (a hash, or an S3 object version): another
     input cannot have it."""
     result: Result | None = None
+    throttled: int = 0
+    """StartHumanLoop calls A2I throttled for this item (each was retried or gave up)."""
+    latency_ms: float | None = None
+    """How long the StartHumanLoop call that succeeded took."""
 
 
 def input_digest(content: str) -> str:
