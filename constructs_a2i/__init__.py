@@ -56,8 +56,9 @@ if TYPE_CHECKING:
     from constructs_a2i.human_loop_starter import HumanLoopStarter, StarterSource
     from constructs_a2i.human_task_ui import HumanTaskUi, IHumanTaskUi
     from constructs_a2i.input_bucket import InputBucket
+    from constructs_a2i.loop_metrics import loop_metric
     from constructs_a2i.private_workteam import PrivateWorkteam
-    from constructs_a2i.review_monitoring import ReviewMonitoring, loop_metric
+    from constructs_a2i.review_monitoring import ReviewMonitoring
     from constructs_a2i.task_price import (
         CUSTOM_TASK_PRICES,
         REKOGNITION_MODERATION_TASK_PRICES,
@@ -107,7 +108,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "constructs_a2i.human_task_ui": ("HumanTaskUi", "IHumanTaskUi"),
     "constructs_a2i.input_bucket": ("InputBucket",),
     "constructs_a2i.private_workteam": ("PrivateWorkteam",),
-    "constructs_a2i.review_monitoring": ("ReviewMonitoring", "loop_metric"),
+    "constructs_a2i.loop_metrics": ("loop_metric",),
+    "constructs_a2i.review_monitoring": ("ReviewMonitoring",),
     "constructs_a2i.task_price": (
         "CUSTOM_TASK_PRICES",
         "REKOGNITION_MODERATION_TASK_PRICES",

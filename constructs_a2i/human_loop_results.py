@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -13,7 +14,9 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_a2i.core import metrics
 from constructs_a2i.flow_definition import HUMAN_LOOP_FINAL_STATUSES, IFlowDefinition
+from constructs_a2i.loop_metrics import loop_metric
 from constructs_a2i.nag import acknowledge, acknowledge_resource
 from constructs_a2i.packaged_function import (
     LOG_RETENTION,
@@ -92,6 +95,8 @@ class HumanLoopResults(Construct):
         :param statuses: which endings to report. Default: Completed, Failed and Stopped.
         """
         super().__init__(scope, id)
+        self.flow_definition = flow_definition
+        """The flow whose loops this construct handles (its metrics' dimension)."""
         output_bucket, output_prefix = flow_definition.output_bucket, flow_definition.output_prefix
         if output_bucket is None or output_prefix is None:
             raise A2IValidationError(
@@ -168,4 +173,79 @@ class HumanLoopResults(Construct):
                 max_event_age=EVENT_MAX_AGE,
                 dead_letter_queue=self.dead_letter_queue,
             )
+        )
+
+    def metric_loops_completed(
+        self,
+        *,
+        statistic: str = cloudwatch.Stats.SUM,
+        period: Duration | None = None,
+    ) -> cloudwatch.Metric:
+        """Loops of the flow that completed.
+
+        Default statistic: Sum; default period: 5 minutes.
+        """
+        return loop_metric(
+            self.flow_definition, metrics.LOOPS_COMPLETED, statistic=statistic, period=period
+        )
+
+    def metric_loops_failed(
+        self,
+        *,
+        statistic: str = cloudwatch.Stats.SUM,
+        period: Duration | None = None,
+        failure_code: str | None = None,
+    ) -> cloudwatch.Metric:
+        """Loops of the flow that failed, all or those with one ``failure_code``.
+
+        Default statistic: Sum; default period: 5 minutes.
+        """
+        return loop_metric(
+            self.flow_definition,
+            metrics.LOOPS_FAILED,
+            statistic=statistic,
+            period=period,
+            failure_code=failure_code,
+        )
+
+    def metric_loops_stopped(
+        self,
+        *,
+        statistic: str = cloudwatch.Stats.SUM,
+        period: Duration | None = None,
+    ) -> cloudwatch.Metric:
+        """Loops of the flow that were stopped.
+
+        Default statistic: Sum; default period: 5 minutes.
+        """
+        return loop_metric(
+            self.flow_definition, metrics.LOOPS_STOPPED, statistic=statistic, period=period
+        )
+
+    def metric_time_to_complete(
+        self,
+        *,
+        statistic: str = "p50",
+        period: Duration | None = None,
+    ) -> cloudwatch.Metric:
+        """Seconds from a loop's creation to its completion.
+
+        Default statistic: p50; default period: 5 minutes.
+        """
+        return loop_metric(
+            self.flow_definition, metrics.TIME_TO_COMPLETE, statistic=statistic, period=period
+        )
+
+    def metric_answers_per_loop(
+        self,
+        *,
+        statistic: str = cloudwatch.Stats.AVERAGE,
+        period: Duration | None = None,
+    ) -> cloudwatch.Metric:
+        """Answers per finished loop.
+
+        Default statistic: Average; default period: 5 minutes.
+        """
+        return loop_metric(
+            self.flow_definition, metrics.ANSWERS_PER_LOOP, statistic=statistic, period=period
         )

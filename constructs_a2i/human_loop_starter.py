@@ -18,12 +18,14 @@ from typing import Any
 
 import jsii
 from aws_cdk import Annotations, Aspects, Duration, IAspect, aws_s3, aws_sqs
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
+from constructs_a2i.core import metrics
 from constructs_a2i.core.activation import Activation
 from constructs_a2i.core.limits import CONTENT_CLASSIFIERS
 from constructs_a2i.core.starter_settings import (
@@ -32,6 +34,7 @@ from constructs_a2i.core.starter_settings import (
     StarterSettings,
 )
 from constructs_a2i.flow_definition import IFlowDefinition
+from constructs_a2i.loop_metrics import loop_metric
 from constructs_a2i.packaged_function import (
     LOG_RETENTION,
     lambda_role,
@@ -246,6 +249,8 @@ class HumanLoopStarter(Construct):
             Default: ``"succeed"``.
         """
         super().__init__(scope, id)
+        self.flow_definition = flow_definition
+        """The flow whose loops this construct handles (its metrics' dimension)."""
         source = source or StarterSource.sqs()
         self.settings = _settings(
             flow_definition_arn=flow_definition.flow_definition_arn,
@@ -347,6 +352,86 @@ class HumanLoopStarter(Construct):
             "nothing; pass max_concurrent_invocations instead to silence this warning.",
         )
         return reserved_concurrency
+
+    def metric_loops_started(
+        self, *, statistic: str = cloudwatch.Stats.SUM, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Human loops this starter started.
+
+        Default statistic: Sum; default period: 5 minutes.
+        """
+        return loop_metric(
+            self.flow_definition, metrics.LOOPS_STARTED, statistic=statistic, period=period
+        )
+
+    def metric_loops_already_started(
+        self, *, statistic: str = cloudwatch.Stats.SUM, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Messages whose loop existed already (redelivered or duplicate input).
+
+        Default statistic: Sum; default period: 5 minutes.
+        """
+        return loop_metric(
+            self.flow_definition, metrics.LOOPS_ALREADY_STARTED, statistic=statistic, period=period
+        )
+
+    def metric_loop_conflicts(
+        self, *, statistic: str = cloudwatch.Stats.SUM, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Messages whose id was used before with other content.
+
+        Default statistic: Sum; default period: 5 minutes.
+        """
+        return loop_metric(
+            self.flow_definition, metrics.LOOP_CONFLICTS, statistic=statistic, period=period
+        )
+
+    def metric_messages_skipped(
+        self, *, statistic: str = cloudwatch.Stats.SUM, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Messages the activation condition skipped.
+
+        Default statistic: Sum; default period: 5 minutes.
+        """
+        return loop_metric(
+            self.flow_definition, metrics.MESSAGES_SKIPPED, statistic=statistic, period=period
+        )
+
+    def metric_messages_malformed(
+        self, *, statistic: str = cloudwatch.Stats.SUM, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Messages that could not be read (malformed).
+
+        Default statistic: Sum; default period: 5 minutes.
+        """
+        return loop_metric(
+            self.flow_definition, metrics.MESSAGES_MALFORMED, statistic=statistic, period=period
+        )
+
+    def metric_throttled_retries(
+        self, *, statistic: str = cloudwatch.Stats.SUM, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """StartHumanLoop calls A2I throttled.
+
+        Default statistic: Sum; default period: 5 minutes.
+        """
+        return loop_metric(
+            self.flow_definition, metrics.THROTTLED_RETRIES, statistic=statistic, period=period
+        )
+
+    def metric_start_latency(
+        self, *, statistic: str = "p90", period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """How long StartHumanLoop took, in milliseconds.
+
+        Default statistic: p90; default period: 5 minutes.
+        """
+        return loop_metric(
+            self.flow_definition,
+            metrics.START_HUMAN_LOOP_LATENCY,
+            statistic=statistic,
+            period=period,
+        )
 
 
 @jsii.implements(IAspect)

@@ -14,7 +14,8 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match, Template
 
 from constructs_a2i import A2IValidationError, HumanLoopResults, HumanLoopStarter
-from constructs_a2i.review_monitoring import ReviewMonitoring, loop_metric
+from constructs_a2i.loop_metrics import loop_metric
+from constructs_a2i.review_monitoring import ReviewMonitoring
 from tests.conftest import TEST_ENV
 from tests.constructs.test_flow_definition import make_flow, new_stack
 from tests.lint import cfn_lint_errors
