@@ -3,7 +3,9 @@
 The venv borrows the development venv's third-party packages through a ``.pth`` line (so the
 test needs no network), but not the repository's own editable install: ``constructs_a2i``
 can only come from the wheel. An app composing the library synthesizes there with the same
-templates and the same Lambda asset hashes as from the repository.
+templates and the same Lambda asset hashes as from the repository: two stacks, the flow and its
+starter in a nested stack of one, the results in the other, under cdk-nag's AwsSolutions checks
+with no unacknowledged finding.
 """
 
 from __future__ import annotations
@@ -23,29 +25,50 @@ ROOT = Path(__file__).resolve().parent.parent
 
 APP = """
 import json, sys
+from pathlib import Path
 import aws_cdk as cdk
+from aws_cdk import aws_sqs as sqs
+from cdk_nag import AwsSolutionsChecks
 import constructs_a2i
 from constructs_a2i import (
-    FlowDefinition, HumanLoopResults, HumanLoopStarter, HumanTaskUi, TaskTemplate, Workteam,
-    Activation,
+    Activation, FlowDefinition, HumanLoopResults, HumanLoopStarter, HumanTaskUi, TaskTemplate,
+    Workteam,
 )
 
 app = cdk.App(outdir=sys.argv[1])
+cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 env = cdk.Environment(account="123456789012", region="eu-west-1")
-stack = cdk.Stack(app, "Review", env=env)
+flows = cdk.Stack(app, "Flows", env=env)
+reviews = cdk.NestedStack(flows, "Reviews")
 team = Workteam.from_workteam_arn(
-    stack, "Team", "arn:aws:sagemaker:eu-west-1:123456789012:workteam/private-crowd/t"
+    reviews, "Team", "arn:aws:sagemaker:eu-west-1:123456789012:workteam/private-crowd/t"
 )
-ui = HumanTaskUi(stack, "Ui", template=TaskTemplate.text_classification(
+ui = HumanTaskUi(reviews, "Ui", template=TaskTemplate.text_classification(
     categories=["a", "b"], text_field="text"))
-flow = FlowDefinition(stack, "Flow", workteam=team, human_task_ui=ui,
+flow = FlowDefinition(reviews, "Flow", workteam=team, human_task_ui=ui,
     task_title="Check", task_description="Check the label")
-HumanLoopStarter(stack, "Starter", flow_definition=flow,
+HumanLoopStarter(reviews, "Starter", flow_definition=flow,
     activation=Activation.below("$.confidence", 0.8))
-HumanLoopResults(stack, "Results", flow_definition=flow,
-    destination=cdk.aws_sqs.Queue(stack, "Out", enforce_ssl=True))
-app.synth()
-print(json.dumps({"package": constructs_a2i.__file__, "version": constructs_a2i.__version__}))
+consumers = cdk.Stack(app, "Consumers", env=env)
+dead_letters = sqs.Queue(consumers, "DeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED,
+    enforce_ssl=True)
+answers = sqs.Queue(consumers, "Answers", encryption=sqs.QueueEncryption.SQS_MANAGED,
+    enforce_ssl=True,
+    dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=3))
+HumanLoopResults(consumers, "Results", flow_definition=flow, destination=answers)
+try:
+    app.synth()
+except Exception as error:  # the CDK raises when a validation plugin reports findings
+    if "ValidationFailed" not in str(error):
+        raise
+report = json.loads((Path(sys.argv[1]) / "validation-report.json").read_text())
+findings = [
+    (v["ruleName"], c["constructPath"])
+    for plugin in report["pluginReports"] for v in plugin["violations"]
+    for c in v["violatingConstructs"]
+]
+print(json.dumps({"package": constructs_a2i.__file__, "version": constructs_a2i.__version__,
+                  "findings": findings}))
 """
 
 
@@ -147,9 +170,11 @@ def test_an_app_synthesizes_from_the_installed_wheel(dist: Path, tmp_path: Path)
     )
     assert Path(from_repo["package"]).is_relative_to(ROOT)
     assert installed["version"] == from_repo["version"]
+    assert installed["findings"] == [] == from_repo["findings"]
 
     assets, templates = _assets_and_templates(tmp_path / "out")
     repo_assets, repo_templates = _assets_and_templates(tmp_path / "repo-out")
     assert len(assets) >= 3  # the provider's, the starter's and the results' functions
+    assert sum(name.endswith(".nested.template.json") for name in templates) == 1
     assert assets == repo_assets
     assert templates == repo_templates
