@@ -293,20 +293,21 @@ def test_without_id_field_names_hash_the_content(
 def test_names_are_the_starter_lambdas_names() -> None:
     """An item sent through the starter's queue and through the CLI gets one loop, not two."""
     from constructs_a2i.runtime.human_loop_starter import index as starter
+    from constructs_a2i.runtime.human_loop_starter import messages
 
     env = {"FLOW_DEFINITION_ARN": FLOW_ARN, "ID_FIELD": "$.meta.id", "LOOP_NAME_PREFIX": "rv"}
     identities: list[str | int] = ["doc-1", "Ünïcode / ID with spaces", "x" * 200, 42]
     for identity in identities:
         item = {"meta": {"id": identity}, "text": "hello"}
         message = {"messageId": "m1", "body": json.dumps(item)}
-        from_lambda = starter._prepare(message, starter.load_settings(env))
+        from_lambda = messages.prepare(message, starter.load_settings(env))
         text = loop_names.identity_value(identity)
         assert text is not None
         assert from_lambda.name == loop_names.id_loop_name(FLOW_ARN, text, "rv")
     content_env = {"FLOW_DEFINITION_ARN": FLOW_ARN}
     payload: dict[str, Any] = {"z": [1, 2], "a": {"k": "v"}}
     record = {"messageId": "m2", "body": json.dumps(payload)}
-    lambda_item = starter._prepare(record, starter.load_settings(content_env))
+    lambda_item = messages.prepare(record, starter.load_settings(content_env))
     assert lambda_item.name == loop_names.content_loop_name(FLOW_ARN, payload)
 
 
