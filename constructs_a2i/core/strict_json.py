@@ -11,7 +11,7 @@ import json
 import math
 from typing import Any, Final
 
-__all__ = ["compact", "is_json_scalar", "loads"]
+__all__ = ["compact", "loads"]
 
 
 def _reject_constant(name: str) -> Any:
@@ -60,10 +60,3 @@ def loads(text: str) -> Any:
 def compact(value: Any) -> str:
     """``value`` as compact standard JSON (non-ASCII kept); ``ValueError`` for NaN/Infinity."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def is_json_scalar(value: object) -> bool:
-    """True for a string, a boolean, ``None`` or a finite number: the JSON scalars."""
-    if value is None or isinstance(value, str | bool | int):
-        return True
-    return isinstance(value, float) and value == value and abs(value) != float("inf")

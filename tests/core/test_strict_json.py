@@ -32,24 +32,6 @@ def test_compact_refuses_nan_and_keeps_unicode() -> None:
         strict_json.compact({"a": math.inf})
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("x", True),
-        (1, True),
-        (1.5, True),
-        (True, True),
-        (None, True),
-        (math.nan, False),
-        (math.inf, False),
-        ([1], False),
-        ({}, False),
-    ],
-)
-def test_is_json_scalar(value: object, expected: bool) -> None:
-    assert strict_json.is_json_scalar(value) is expected
-
-
 def test_log_line_is_one_json_object() -> None:
     line = format_log_line("INFO", "done", count=2, when=object)
     assert "\n" not in line and line.startswith('{"level": "INFO", "message": "done", "count": 2')
