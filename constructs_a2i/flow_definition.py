@@ -13,6 +13,7 @@ consumer's side, so a flow in one stack serves consumers in others (nested or no
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -51,7 +52,7 @@ from constructs_a2i.core.names import NAME_MAX_LENGTH, generated_name
 from constructs_a2i.core.statuses import LOOP_FINAL_STATUSES
 from constructs_a2i.flow_definition_provider import (
     FLOW_DEFINITION_RESOURCE_TYPE,
-    SERVICE_TIMEOUT,
+    SERVICE_TIMEOUT_SECONDS,
     FlowDefinitionProvider,
 )
 from constructs_a2i.human_task_ui import IHumanTaskUi
@@ -91,7 +92,7 @@ DEFAULT_OUTPUT_PREFIX = "a2i-output"
 
 # The handler appends "-" and an 8-character per-deployment suffix to generated names.
 _NAME_PREFIX_MAX_LENGTH = NAME_MAX_LENGTH - 9
-_DEFAULT_TIME_LIMIT = Duration.hours(1)
+_DEFAULT_TIME_LIMIT_SECONDS = 3600
 # What the flow role needs on the output key. A2I writes output.json with S3 server-side
 # encryption (FlowDefinitionOutputConfig.KmsKeyId is "the KMS key ID for server-side
 # encryption"), so S3 calls KMS with the role's credentials: kms:GenerateDataKey for a
@@ -551,20 +552,19 @@ class FlowDefinition(FlowDefinitionBase):
             assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
             description=f"Assumed by Amazon A2I for the flow definition {node_path}",
         )
+        output_objects = self._output_bucket.arn_for_objects(f"{self._output_prefix}/*")
+        key_arn = self._encryption_key.key_arn
         self._role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:PutObject"],
-                resources=[self._output_bucket.arn_for_objects(f"{self._output_prefix}/*")],
-            )
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[output_objects])
         )
         self._role.add_to_principal_policy(
-            iam.PolicyStatement(actions=_KMS_ACTIONS, resources=[self._encryption_key.key_arn])
+            iam.PolicyStatement(actions=_KMS_ACTIONS, resources=[key_arn])
         )
 
         if role is None:
             acknowledge_resource(
                 self._role,
-                self._output_bucket.arn_for_objects(f"{self._output_prefix}/*"),
+                output_objects,
                 "A2I writes each human loop's output.json under a key it chooses below the "
                 f"output prefix, so s3:PutObject is allowed on <bucket>/{self._output_prefix}/*"
                 " only.",
@@ -580,7 +580,11 @@ class FlowDefinition(FlowDefinitionBase):
             "TaskTitle": task_title,
             "TaskDescription": task_description,
             "TaskCount": task_count,
-            "TaskTimeLimitInSeconds": int((task_time_limit or _DEFAULT_TIME_LIMIT).to_seconds()),
+            "TaskTimeLimitInSeconds": (
+                int(task_time_limit.to_seconds())
+                if task_time_limit is not None
+                else _DEFAULT_TIME_LIMIT_SECONDS
+            ),
         }
         if task_availability_lifetime is not None:
             human_loop_config["TaskAvailabilityLifetimeInSeconds"] = int(
@@ -597,7 +601,7 @@ class FlowDefinition(FlowDefinitionBase):
             "HumanLoopConfig": human_loop_config,
             "OutputConfig": {
                 "S3OutputPath": self._output_bucket.s3_url_for_object(self._output_prefix),
-                "KmsKeyId": self._encryption_key.key_arn,
+                "KmsKeyId": key_arn,
             },
         }
         if self._request_source is not None:
@@ -612,7 +616,7 @@ class FlowDefinition(FlowDefinitionBase):
             }
         properties: dict[str, Any] = {
             "ServiceToken": provider.service_token,
-            "ServiceTimeout": str(int(SERVICE_TIMEOUT.to_seconds())),
+            "ServiceTimeout": str(SERVICE_TIMEOUT_SECONDS),
             "Definition": definition,
             "Tags": self._tags.rendered_tags,
             # The handler's word for the resource's DeletionPolicy, read at synth.
@@ -659,19 +663,13 @@ class FlowDefinition(FlowDefinitionBase):
             self,
             "AccessLogs",
             encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            block_public_access=_block_all(),
             enforce_ssl=True,
             versioned=True,
             # ACLs off: S3 delivers the logs under the bucket policy _deliver_access_logs adds.
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             removal_policy=RemovalPolicy.RETAIN,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireAccessLogs",
-                    expiration=Duration.days(365),
-                    noncurrent_version_expiration=Duration.days(30),
-                )
-            ],
+            lifecycle_rules=_access_log_lifecycle(),
         )
         acknowledge(
             access_logs,
@@ -685,18 +683,12 @@ class FlowDefinition(FlowDefinitionBase):
             encryption=s3.BucketEncryption.KMS,
             encryption_key=key,
             bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            block_public_access=_block_all(),
             enforce_ssl=True,
             versioned=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             removal_policy=RemovalPolicy.RETAIN,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireNoncurrentVersions",
-                    noncurrent_version_expiration=Duration.days(90),
-                    abort_incomplete_multipart_upload_after=Duration.days(7),
-                )
-            ],
+            lifecycle_rules=_output_lifecycle(),
         )
         _deliver_access_logs(output, access_logs, _ACCESS_LOG_PREFIX)
         return output
@@ -932,6 +924,35 @@ class _HandlerRemovalPolicy:
             f"{self._flow.node.path}: DeletionPolicy {policy} is not one a flow definition "
             "can have (it has no snapshot); use DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE"
         )
+
+
+# Settings every output bucket shares, made once per process: each value made in the jsii
+# kernel is a round trip, and a stack can hold dozens of flows.
+@functools.cache
+def _block_all() -> s3.BlockPublicAccess:
+    return s3.BlockPublicAccess.BLOCK_ALL
+
+
+@functools.cache
+def _access_log_lifecycle() -> list[s3.LifecycleRule]:
+    return [
+        s3.LifecycleRule(
+            id="ExpireAccessLogs",
+            expiration=Duration.days(365),
+            noncurrent_version_expiration=Duration.days(30),
+        )
+    ]
+
+
+@functools.cache
+def _output_lifecycle() -> list[s3.LifecycleRule]:
+    return [
+        s3.LifecycleRule(
+            id="ExpireNoncurrentVersions",
+            noncurrent_version_expiration=Duration.days(90),
+            abort_incomplete_multipart_upload_after=Duration.days(7),
+        )
+    ]
 
 
 def _deliver_access_logs(source: s3.Bucket, target: s3.Bucket, prefix: str) -> None:

@@ -10,6 +10,8 @@ role's policy and a log group; none per flow definition.
 
 from __future__ import annotations
 
+import weakref
+
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -30,6 +32,7 @@ __all__ = [
     "FLOW_DEFINITION_RESOURCE_TYPE",
     "FUNCTION_TIMEOUT",
     "SERVICE_TIMEOUT",
+    "SERVICE_TIMEOUT_SECONDS",
     "FlowDefinitionProvider",
 ]
 
@@ -37,14 +40,19 @@ FLOW_DEFINITION_RESOURCE_TYPE = "Custom::A2IFlowDefinition"
 """The CloudFormation type of the flow-definition custom resource."""
 
 _PROVIDER_ID = "A2IFlowDefinitionProvider"
+# Each stack's provider, found without asking the jsii kernel again for every flow.
+_PROVIDERS: weakref.WeakKeyDictionary[Stack, FlowDefinitionProvider] = weakref.WeakKeyDictionary()
 
 # Bounds on every wait, so CloudFormation is never left waiting for an hour: the handler
 # answers FAILED 30 s before FUNCTION_TIMEOUT at the latest, CloudFormation gives up
 # after SERVICE_TIMEOUT (room for one retried invocation after a crash).
 FUNCTION_TIMEOUT = Duration.minutes(15)
 """The provider function's timeout (Lambda's longest)."""
-SERVICE_TIMEOUT = Duration.minutes(30)
-"""How long CloudFormation waits for the provider's answer."""
+SERVICE_TIMEOUT_SECONDS = 30 * 60
+"""How long CloudFormation waits for the provider's answer, in seconds (each flow's
+``ServiceTimeout``)."""
+SERVICE_TIMEOUT = Duration.seconds(SERVICE_TIMEOUT_SECONDS)
+"""``SERVICE_TIMEOUT_SECONDS`` as a ``Duration``."""
 
 # The readable part of a generated name is at most 45 characters: NAME_MAX_LENGTH less
 # the construct's 8-character path hash, the handler's 8-character request suffix and
@@ -76,10 +84,15 @@ class FlowDefinitionProvider(Construct):
     def of(cls, scope: Construct) -> FlowDefinitionProvider:
         """The provider of ``scope``'s stack, created on first use."""
         stack = Stack.of(scope)
+        known = _PROVIDERS.get(stack)
+        if known is not None:
+            return known
         existing = stack.node.try_find_child(_PROVIDER_ID)
-        if isinstance(existing, FlowDefinitionProvider):
-            return existing
-        return cls(stack, _PROVIDER_ID)
+        provider = (
+            existing if isinstance(existing, FlowDefinitionProvider) else cls(stack, _PROVIDER_ID)
+        )
+        _PROVIDERS[stack] = provider
+        return provider
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
@@ -90,8 +103,13 @@ class FlowDefinitionProvider(Construct):
             description="Creates, waits for and deletes A2I flow definitions",
             log_group=self.log_group,
         )
+        self._stack = Stack.of(self)
+        stack_prefix = name_part(self._stack.node.path, _READABLE_MAX_LENGTH)
+        self._generated_names = f"{stack_prefix}-*" if stack_prefix else "*"
         self._manage: iam.PolicyStatement | None = None
+        self._pass_role: iam.PolicyStatement | None = None
         self._names: set[str] = set()
+        self._service_token: str | None = None
         self.function: lambda_.Function = packaged_function(
             Construct(self, "Provider"),
             "framework-onEvent",
@@ -106,7 +124,9 @@ class FlowDefinitionProvider(Construct):
     @property
     def service_token(self) -> str:
         """The service token custom resources use to reach the provider: its function's ARN."""
-        return self.function.function_arn
+        if self._service_token is None:
+            self._service_token = self.function.function_arn
+        return self._service_token
 
     def grant_flow_definition(self, flow_definition_name: str | None = None) -> None:
         """Let the function manage one flow definition of this stack.
@@ -117,16 +137,13 @@ class FlowDefinitionProvider(Construct):
         whichever flows it holds now, so a flow removed from the stack can still be
         deleted after the policy has been updated without it.
         """
-        stack = Stack.of(self)
-        if flow_definition_name is None:
-            prefix = name_part(stack.node.path, _READABLE_MAX_LENGTH)
-            pattern = f"{prefix}-*" if prefix else "*"
-        else:
-            pattern = flow_definition_name
+        pattern = self._generated_names if flow_definition_name is None else flow_definition_name
         if pattern in self._names:
             return
         self._names.add(pattern)
-        resource = stack.format_arn(service="sagemaker", resource=f"flow-definition/{pattern}")
+        resource = self._stack.format_arn(
+            service="sagemaker", resource=f"flow-definition/{pattern}"
+        )
         if self._manage is None:
             self._manage = iam.PolicyStatement(actions=_MANAGE_ACTIONS, resources=[resource])
             self.role.add_to_principal_policy(self._manage)
@@ -143,11 +160,16 @@ class FlowDefinitionProvider(Construct):
             )
 
     def grant_pass_role(self, role: iam.IRole) -> None:
-        """Let the handler pass ``role`` to SageMaker (needed by CreateFlowDefinition)."""
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
+        """Let the handler pass ``role`` to SageMaker (needed by CreateFlowDefinition).
+
+        One statement lists every flow's role (fewer calls into the jsii kernel per flow).
+        """
+        if self._pass_role is None:
+            self._pass_role = iam.PolicyStatement(
                 actions=["iam:PassRole"],
                 resources=[role.role_arn],
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             )
-        )
+            self.role.add_to_principal_policy(self._pass_role)
+        else:
+            self._pass_role.add_resources(role.role_arn)

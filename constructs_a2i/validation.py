@@ -38,9 +38,31 @@ __all__ = [
 ]
 
 
+# aws-cdk-lib's token encodings (core/lib/private/encoding.ts): a string holds a token where
+# it holds ``${Token[<key>]}`` (a number token written into a string is not one to
+# ``Token.is_unresolved``, whatever the encoding allows); a list is a token when its only
+# element is ``#{Token[<key>]}``. Matching them here spares a jsii round trip per check (a
+# construct checks a dozen values); numbers and objects still ask the kernel.
+_STRING_TOKEN = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}")
+_LIST_TOKEN = re.compile(r"#\{Token\[[a-zA-Z0-9:._-]+\]\}")
+
+
 def is_token(value: object) -> bool:
-    """True when ``value`` is an unresolved CDK token (known only at deploy time)."""
-    return Token.is_unresolved(value)
+    """True when ``value`` is an unresolved CDK token (known only at deploy time).
+
+    The same answer as ``Token.is_unresolved`` (a test compares them), without a call into
+    the jsii kernel for strings, lists, whole numbers, booleans and ``None``.
+    """
+    if isinstance(value, str):
+        return _STRING_TOKEN.search(value) is not None
+    if isinstance(value, bool | int) or value is None:
+        return False
+    if isinstance(value, list | tuple):
+        if len(value) != 1:
+            return False
+        first = value[0]
+        return isinstance(first, str) and _LIST_TOKEN.search(first) is not None
+    return bool(Token.is_unresolved(value))
 
 
 def check_name(prop: str, value: str) -> None:

@@ -203,7 +203,13 @@ def test_one_provider_function_per_stack_with_one_or_three_flows() -> None:
     assert len(tokens) == 1
     # Each flow's role may be passed; no other. Generated names share one pattern.
     pass_roles = [st for st in statements(t3) if st["Action"] == "iam:PassRole"]
-    assert len(pass_roles) == 3
+    assert len(pass_roles) == 1, "one statement lists every flow's role"
+    flow_roles = sorted(k for k in resources(t3, "AWS::IAM::Role") if k.startswith("Flow"))
+    assert len(flow_roles) == 3
+    assert sorted(r["Fn::GetAtt"][0] for r in pass_roles[0]["Resource"]) == flow_roles
+    assert pass_roles[0]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
+    }
     assert granted_names(t3) == ["teststack-*"]
 
 

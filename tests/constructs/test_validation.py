@@ -109,3 +109,73 @@ def test_imported_flow_definition_arn_is_checked() -> None:
         FlowDefinition.from_flow_definition_arn(
             new_stack(), "F", "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/x"
         )
+
+
+def test_is_token_answers_as_the_cdk_does() -> None:
+    """The local token check (no jsii round trip) agrees with ``Token.is_unresolved``."""
+    import jsii
+    from aws_cdk import Aws, Fn, IListProducer, IStringProducer, Lazy, Token
+    from aws_cdk import aws_s3 as s3
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from constructs_a2i.validation import is_token
+
+    stack = new_stack()
+    bucket = s3.Bucket(stack, "Bucket")
+
+    @jsii.implements(IStringProducer)
+    class Text:
+        def produce(self, context: object) -> str:
+            return "x"
+
+    @jsii.implements(IListProducer)
+    class Items:
+        def produce(self, context: object) -> list[str]:
+            return ["x"]
+
+    string_token = Lazy.string(Text())
+    list_token = Lazy.list(Items())
+    samples: list[object] = [
+        Aws.REGION,
+        bucket.bucket_name,
+        f"arn:aws:s3:::{bucket.bucket_name}/prefix/*",
+        Fn.join("-", ["a", Aws.ACCOUNT_ID]),
+        string_token,
+        list_token,
+        Token.as_list(Fn.split(",", Aws.STACK_NAME)),
+        Token.as_number(Fn.ref("Param")),
+        f"count {Token.as_number(Fn.ref('Param'))}",
+        Token.as_any("plain"),
+        "plain",
+        "",
+        "${Token[not closed",
+        "${Token[with space]}",
+        "#{Token[TOKEN.1]}",
+        "${Token[TOKEN.1]}",
+        "-1.888154589708e+289",
+        "-1.8881545897087626e+289",
+        ["#{Token[TOKEN.1]}"],
+        ["#{Token[TOKEN.1]}", "b"],
+        ["${Token[TOKEN.1]}"],
+        [],
+        [1],
+        0,
+        -1,
+        2.5,
+        True,
+        None,
+        {"a": "b"},
+    ]
+    for value in samples:
+        assert is_token(value) == Token.is_unresolved(value), value
+
+    alphabet = st.sampled_from(["${Token[", "#{Token[", "]}", "TOKEN", ".", "1", " ", "-", "a"])
+    text = st.lists(alphabet, max_size=8).map("".join)
+
+    @settings(max_examples=150, deadline=None, database=None)
+    @given(st.one_of(text, st.lists(text, max_size=2)))
+    def agrees(value: object) -> None:
+        assert is_token(value) == Token.is_unresolved(value), value
+
+    agrees()
