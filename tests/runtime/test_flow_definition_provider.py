@@ -20,7 +20,9 @@ from typing import Any
 import botocore.session
 import pytest
 
-from constructs_a2i.runtime.flow_definition_provider import index
+from constructs_a2i.runtime.flow_definition_provider import index, response
+from constructs_a2i.runtime.flow_definition_provider.properties import coerce
+from constructs_a2i.runtime.flow_definition_provider.request import Request
 from constructs_a2i.testing import FakeA2I, FakeResponseUrl, Response
 from tests.fake_a2i import ACCOUNT, REGION
 from tests.runtime.conftest import LambdaContext, log_lines
@@ -444,7 +446,7 @@ def test_stringified_values_of_every_numeric_member(provider: Provider, fake: Fa
 def test_coercion_walks_the_model_generically() -> None:
     model = botocore.session.get_session().get_service_model("sagemaker")
     variant = model.shape_for("ProductionVariant")  # has integer, float and boolean members
-    coerced = index._coerce(
+    coerced = coerce(
         variant,
         {
             "VariantName": "v1",
@@ -463,7 +465,7 @@ def test_coercion_walks_the_model_generically() -> None:
         "ManagedInstanceScaling": {"MinInstanceCount": 1, "Status": "ENABLED"},
     }
     shape = model.operation_model("CreateFlowDefinition").input_shape
-    as_object = index._coerce(
+    as_object = coerce(
         shape,
         {
             "HumanLoopActivationConfig": {
@@ -477,7 +479,7 @@ def test_coercion_walks_the_model_generically() -> None:
     conditions = as_object["HumanLoopActivationConfig"]["HumanLoopActivationConditionsConfig"]
     assert conditions["HumanLoopActivationConditions"] == '{"Conditions":[]}'
     with pytest.raises(index.FlowDefinitionError, match="must be true or false"):
-        index._coerce(variant, {"EnableSSMAccess": "yes"}, "Variant")
+        coerce(variant, {"EnableSSMAccess": "yes"}, "Variant")
 
 
 @pytest.mark.parametrize(
@@ -862,16 +864,16 @@ def test_responses_stay_far_below_4096_bytes(provider: Provider, fake: FakeA2I) 
 
 
 def test_the_body_is_cut_to_4096_bytes() -> None:
-    request = index._Request(
+    request = Request(
         event={"StackId": STACK_ID, "RequestId": "r", "LogicalResourceId": "L"},
         context=None,
         deadline=0.0,
         end=0.0,
     )
-    body = index._response_body(request, "FAILED", "x" * 10_000, "id", None)
+    body = response.response_body(request, "FAILED", "x" * 10_000, "id", None)
     assert len(body) == index.MAX_RESPONSE_BYTES
     assert json.loads(body)["Reason"].endswith("...")
-    huge = index._response_body(request, "SUCCESS", "", "i" * 5000, {"A": "b"})
+    huge = response.response_body(request, "SUCCESS", "", "i" * 5000, {"A": "b"})
     assert len(huge) <= index.MAX_RESPONSE_BYTES
     assert json.loads(huge)["Status"] == "FAILED"
 

@@ -38,21 +38,15 @@ botocore are used: this file runs alone in Lambda.
 
 from __future__ import annotations
 
-import hashlib
-import http.client
-import ipaddress
-import json
 import os
 import random
 import re
-import sys
 import time
 import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -60,8 +54,29 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from constructs_a2i.core.arns import FLOW_DEFINITION_ARN_PATTERN, flow_definition_name
-from constructs_a2i.core.json_log import log
-from constructs_a2i.core.retry import RetryPolicy, is_transient
+from constructs_a2i.core.retry import is_transient
+from constructs_a2i.runtime.flow_definition_provider import response
+from constructs_a2i.runtime.flow_definition_provider.properties import (
+    changed_paths,
+    coerce,
+    flow_name,
+    is_retain,
+    tag_list,
+    tag_map,
+    update_kind,
+)
+from constructs_a2i.runtime.flow_definition_provider.request import (
+    MAX_MESSAGE_LENGTH,
+    FlowDefinitionError,
+    Request,
+    log_event,
+    redact,
+)
+from constructs_a2i.runtime.flow_definition_provider.response import (
+    MAX_RESPONSE_BYTES,
+    RESPONSE_RETRY_POLICY,
+    ResponseError,
+)
 
 __all__ = [
     "CREATE_FAILED_PHYSICAL_ID",
@@ -90,14 +105,6 @@ IAM_RETRY_BUDGET_SECONDS = 120.0
 """How long Create keeps retrying while SageMaker cannot yet assume a brand-new role."""
 IAM_RETRY_BASE_DELAY_SECONDS = 2.0
 IAM_RETRY_MAX_DELAY_SECONDS = 20.0
-MAX_MESSAGE_LENGTH = 1000
-"""Error messages (CloudFormation's Reason) are cut to this length."""
-MAX_RESPONSE_BYTES = 4096
-"""CloudFormation's limit on the response body."""
-RESPONSE_RETRY_POLICY = RetryPolicy(max_attempts=5, base_seconds=0.5, cap_seconds=4.0)
-"""Attempts at the PUT to the ResponseURL, and the backoff between them."""
-RESPONSE_TIMEOUT_SECONDS = 5.0
-"""The socket timeout of one PUT attempt."""
 CREATE_FAILED_PHYSICAL_ID = "constructs-a2i:flow-definition:create-failed"
 """The physical id of a Create that failed before any flow definition existed."""
 REQUEST_TAG_KEY = "constructs-a2i:cfn-request-id"
@@ -113,6 +120,8 @@ _monotonic: Callable[[], float] = time.monotonic
 _random = random.Random()
 
 _clients: dict[str, Any] = {}
+# The PUT to the ResponseURL (tests make it fail).
+_put: Callable[[str, bytes, float], int] = response.put
 
 # SageMaker's answer while it cannot (yet) assume a role, e.g. "Could not assume role
 # arn:...:role/x. Please ensure that the role exists and allows principal
@@ -122,58 +131,13 @@ _ROLE_NOT_ASSUMABLE = re.compile(
     r"|\bassume\s*role\b|sts:AssumeRole",
     re.IGNORECASE,
 )
-# A URL with a query string (a presigned URL carries its signature there), or a bare
-# SigV4 query parameter: never written to a log line or a Reason.
-_SIGNED_URL = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s\"'<>]*\?[^\s\"'<>]*", re.IGNORECASE)
-_SIGNATURE_PARAMETER = re.compile(r"X-Amz-[A-Za-z]+=[^\s&\"'<>]*", re.IGNORECASE)
 _STACK_ARN = re.compile(
     r"^arn:(?P<partition>[a-z\-]+):cloudformation:(?P<region>[a-z0-9\-]+):(?P<account>\d{12}):"
 )
 _FUNCTION_ARN = re.compile(
     r"^arn:(?P<partition>[a-z\-]+):lambda:(?P<region>[a-z0-9\-]+):(?P<account>\d{12}):"
 )
-# Properties that do not shape the flow definition itself.
-_NOT_DEFINITION = frozenset({"ServiceToken", "Tags", "RemovalPolicy"})
 _TAG_BATCH = 50
-_LOOPBACK_HOSTS = frozenset({"localhost"})
-_MAX_PHYSICAL_ID_LENGTH = 1024  # CloudFormation's limit
-
-
-class FlowDefinitionError(Exception):
-    """A failure reported to CloudFormation; the message says what to do."""
-
-    def __init__(self, message: str) -> None:
-        if len(message) > MAX_MESSAGE_LENGTH:
-            message = message[: MAX_MESSAGE_LENGTH - 3] + "..."
-        super().__init__(message)
-
-
-class ResponseError(Exception):
-    """CloudFormation's ResponseURL could not be reached; Lambda retries the invocation."""
-
-
-@dataclass
-class _Request:
-    """One invocation: the event, its deadline, and the flow definition it created."""
-
-    event: Mapping[str, Any]
-    context: Any
-    deadline: float
-    """The monotonic time by which the work must stop, to leave time for the answer."""
-    end: float
-    """The monotonic time of the Lambda timeout."""
-    created: tuple[str, str] | None = None
-    """(ARN, name) of the flow definition this request created or adopted."""
-    secrets: tuple[str, ...] = field(default=())
-    """Text never to be logged: the ResponseURL and its query string."""
-
-    @property
-    def request_type(self) -> str:
-        return str(self.event.get("RequestType"))
-
-    @property
-    def request_id(self) -> str:
-        return str(self.event.get("RequestId") or "")
 
 
 # -- plumbing ----------------------------------------------------------------------------
@@ -195,38 +159,6 @@ def _sagemaker() -> Any:
     return client
 
 
-def _redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """``text`` without the request's secrets, signed URLs or signature parameters."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "<redacted>")
-    text = _SIGNED_URL.sub("<redacted URL>", text)
-    return _SIGNATURE_PARAMETER.sub("<redacted>", text)
-
-
-def _redacted(value: Any, secrets: tuple[str, ...]) -> Any:
-    if isinstance(value, str):
-        return _redact(value, secrets)
-    if isinstance(value, list | tuple):
-        return [_redacted(item, secrets) for item in value]
-    if isinstance(value, Mapping):
-        return {key: _redacted(item, secrets) for key, item in value.items()}
-    return value
-
-
-def _log(level: str, message: str, request: _Request, **fields: Any) -> None:
-    event = request.event
-    log(
-        level,
-        _redact(message, request.secrets),
-        requestType=event.get("RequestType"),
-        requestId=event.get("RequestId"),
-        logicalResourceId=event.get("LogicalResourceId"),
-        **{key: _redacted(value, request.secrets) for key, value in fields.items()},
-    )
-    sys.stdout.flush()
-
-
 def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
@@ -244,141 +176,22 @@ def _data(arn: str, name: str) -> dict[str, str]:
     return {"FlowDefinitionArn": arn, "FlowDefinitionName": name}
 
 
-def _preview(value: Any, length: int = 80) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= length else text[: length - 3] + "..."
-
-
 # -- properties --------------------------------------------------------------------------
-
-
-def _flow_name(props: Mapping[str, Any], request_id: str) -> tuple[str, bool]:
-    """The name to create, and whether it is fixed (not generated)."""
-    name = props.get("FlowDefinitionName")
-    prefix = props.get("FlowDefinitionNamePrefix")
-    if name and prefix:
-        raise FlowDefinitionError("Set FlowDefinitionName or FlowDefinitionNamePrefix, not both.")
-    if name:
-        return str(name), True
-    if not prefix:
-        raise FlowDefinitionError("FlowDefinitionName or FlowDefinitionNamePrefix is required.")
-    digest = hashlib.sha256(request_id.encode("utf-8")).hexdigest()[:8]
-    return f"{prefix}-{digest}", False
-
-
-def _coerce(shape: Any, value: Any, path: str) -> Any:
-    """``value`` with CloudFormation's strings turned back into ``shape``'s types."""
-    kind = shape.type_name
-    if kind == "structure" and isinstance(value, Mapping):
-        return {
-            key: _coerce(shape.members[key], item, f"{path}.{key}")
-            if key in shape.members
-            else item  # unknown: left for botocore to reject by name
-            for key, item in value.items()
-        }
-    if kind == "list" and isinstance(value, list):
-        return [_coerce(shape.member, item, f"{path}[{i}]") for i, item in enumerate(value)]
-    if kind == "map" and isinstance(value, Mapping):
-        return {key: _coerce(shape.value, item, f"{path}.{key}") for key, item in value.items()}
-    if kind in ("integer", "long") and isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            raise FlowDefinitionError(f"{path} must be a whole number; got {value!r}.") from None
-    if kind in ("float", "double") and isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            raise FlowDefinitionError(f"{path} must be a number; got {value!r}.") from None
-    if kind == "boolean" and isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered not in ("true", "false"):
-            raise FlowDefinitionError(f"{path} must be true or false; got {value!r}.")
-        return lowered == "true"
-    if kind == "string" and isinstance(value, Mapping | list):
-        return json.dumps(value, separators=(",", ":"))  # e.g. activation conditions as JSON
-    if kind == "string" and isinstance(value, bool | int | float):
-        return json.dumps(value)
-    return value
 
 
 def _create_request(props: Mapping[str, Any], name: str) -> dict[str, Any]:
     definition = props.get("Definition")
     if not isinstance(definition, Mapping):
         raise FlowDefinitionError("The Definition property (an object) is required.")
-    tags = _tag_list(props)  # checked before anything is sent
+    tags = tag_list(props)  # checked before anything is sent
     shape = _sagemaker().meta.service_model.operation_model("CreateFlowDefinition").input_shape
-    request: dict[str, Any] = _coerce(shape, dict(definition), "Definition")
+    request: dict[str, Any] = coerce(shape, dict(definition), "Definition")
     for reserved in ("FlowDefinitionName", "Tags"):
         request.pop(reserved, None)
     request["FlowDefinitionName"] = name
     if tags:
         request["Tags"] = tags
     return request
-
-
-def _tag_list(props: Mapping[str, Any]) -> list[dict[str, str]]:
-    """The Tags property as SageMaker takes it; a clear error when it is malformed."""
-    tags = props.get("Tags")
-    if tags is None or tags == "":
-        return []
-    if not isinstance(tags, list):
-        raise FlowDefinitionError(
-            f"Tags must be a list of {{Key, Value}} objects; got {type(tags).__name__} "
-            f"{_preview(tags)}."
-        )
-    out: list[dict[str, str]] = []
-    for i, tag in enumerate(tags):
-        key = tag.get("Key") if isinstance(tag, Mapping) else None
-        value = tag.get("Value", "") if isinstance(tag, Mapping) else None
-        if (
-            not isinstance(key, str | int | float)
-            or isinstance(key, bool)
-            or str(key) == ""
-            or not (value is None or isinstance(value, str | int | float))
-        ):
-            raise FlowDefinitionError(
-                f"Tags[{i}] must be an object with a non-empty Key and a string Value; got "
-                f"{_preview(tag)}."
-            )
-        out.append({"Key": str(key), "Value": "" if value is None else str(value)})
-    return out
-
-
-def _tag_map(props: Mapping[str, Any]) -> dict[str, str]:
-    return {tag["Key"]: tag["Value"] for tag in _tag_list(props)}
-
-
-def _definition_identity(props: Mapping[str, Any]) -> str:
-    return json.dumps(
-        {k: v for k, v in props.items() if k not in _NOT_DEFINITION}, sort_keys=True, default=str
-    )
-
-
-def _update_kind(event: Mapping[str, Any]) -> str:
-    """``replace``, ``tags`` (in place) or ``none`` for an Update event."""
-    old = event.get("OldResourceProperties") or {}
-    new = event.get("ResourceProperties") or {}
-    if _definition_identity(old) != _definition_identity(new):
-        return "replace"
-    if _tag_map(old) != _tag_map(new):
-        return "tags"
-    return "none"
-
-
-def _changed_paths(old: Any, new: Any, path: str = "") -> list[str]:
-    if isinstance(old, Mapping) and isinstance(new, Mapping):
-        changed: list[str] = []
-        for key in sorted(set(old) | set(new)):
-            if key in _NOT_DEFINITION and not path:
-                continue
-            changed += _changed_paths(old.get(key), new.get(key), f"{path}.{key}" if path else key)
-        return changed
-    return [] if old == new else [path]
-
-
-def _is_retain(props: Mapping[str, Any]) -> bool:
-    return str(props.get("RemovalPolicy", "")).lower() == "retain"
 
 
 # -- create and wait -----------------------------------------------------------------------
@@ -394,7 +207,7 @@ def _is_access_denied(error: ClientError) -> bool:
     return _error_code(error) in ("AccessDeniedException", "AccessDenied")
 
 
-def _create_flow_definition(request: dict[str, Any], req: _Request) -> str:
+def _create_flow_definition(request: dict[str, Any], req: Request) -> str:
     """CreateFlowDefinition, retried while IAM has not yet propagated a brand-new grant.
 
     IAM is eventually consistent. A role created in the same deployment can be unknown to
@@ -437,7 +250,7 @@ def _create_flow_definition(request: dict[str, Any], req: _Request) -> str:
                     "that the role exists and that its trust policy allows "
                     "sagemaker.amazonaws.com to assume it."
                 ) from error
-            _log(
+            log_event(
                 "WARN",
                 ("access denied" if denied else "role not assumable") + " yet; retrying",
                 req,
@@ -459,9 +272,9 @@ def _created_by(arn: str, request_id: str) -> bool:
     )
 
 
-def _create(req: _Request, action: str = "create") -> dict[str, Any]:
+def _create(req: Request, action: str = "create") -> dict[str, Any]:
     props = req.event.get("ResourceProperties") or {}
-    name, fixed = _flow_name(props, req.request_id)
+    name, fixed = flow_name(props, req.request_id)
     request = _create_request(props, name)
     if fixed and len(request.get("Tags", [])) < MAX_TAGS:
         # Lets a retry of this request recognise the flow definition as its own.
@@ -493,7 +306,7 @@ def _create(req: _Request, action: str = "create") -> dict[str, Any]:
             ) from error
         outcome = "adopted"
     req.created = (arn, name)
-    _log(
+    log_event(
         "INFO",
         f"flow definition {outcome}",
         req,
@@ -506,7 +319,7 @@ def _create(req: _Request, action: str = "create") -> dict[str, Any]:
     return {"PhysicalResourceId": arn, "Data": _data(arn, name)}
 
 
-def _wait_until_active(req: _Request, name: str) -> None:
+def _wait_until_active(req: Request, name: str) -> None:
     """Describe every POLL_INTERVAL_SECONDS until Active; fail on Failed or at the deadline."""
     started = _monotonic()
     interval = POLL_INTERVAL_SECONDS
@@ -520,10 +333,10 @@ def _wait_until_active(req: _Request, name: str) -> None:
                 raise FlowDefinitionError(
                     f"DescribeFlowDefinition failed for '{name}': {code}: {_error_message(error)}"
                 ) from error
-            _log("WARN", "describe failed; polling again", req, action="wait", error=code)
+            log_event("WARN", "describe failed; polling again", req, action="wait", error=code)
             interval = min(interval * 2, POLL_INTERVAL_CAP_SECONDS)
         except BotoCoreError as error:  # e.g. a connection error: ask again
-            _log(
+            log_event(
                 "WARN",
                 "describe failed; polling again",
                 req,
@@ -533,7 +346,7 @@ def _wait_until_active(req: _Request, name: str) -> None:
             interval = min(interval * 2, POLL_INTERVAL_CAP_SECONDS)
         else:
             status = str(response["FlowDefinitionStatus"])
-            _log(
+            log_event(
                 "INFO",
                 f"flow definition is {status}",
                 req,
@@ -564,9 +377,9 @@ def _wait_until_active(req: _Request, name: str) -> None:
 
 
 def _update_tags(arn: str, event: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    old = _tag_map(event.get("OldResourceProperties") or {})
+    old = tag_map(event.get("OldResourceProperties") or {})
     new_props = event.get("ResourceProperties") or {}
-    new = _tag_map(new_props)
+    new = tag_map(new_props)
     removed = sorted(set(old) - set(new))
     if new_props.get("FlowDefinitionName") and len(new) >= MAX_TAGS:
         removed.append(REQUEST_TAG_KEY)  # make room: the retry marker is no longer needed
@@ -580,16 +393,16 @@ def _update_tags(arn: str, event: Mapping[str, Any]) -> tuple[list[str], list[st
     return removed, [tag["Key"] for tag in changed]
 
 
-def _update(req: _Request) -> dict[str, Any]:
+def _update(req: Request) -> dict[str, Any]:
     event = req.event
     old = event.get("OldResourceProperties") or {}
     new = event.get("ResourceProperties") or {}
     physical_id = str(event.get("PhysicalResourceId") or "")
-    kind = _update_kind(event)
+    kind = update_kind(event)
     if kind == "replace":
         fixed = new.get("FlowDefinitionName")
         if fixed and fixed == old.get("FlowDefinitionName"):
-            changed = ", ".join(_changed_paths(old, new)) or "the definition"
+            changed = ", ".join(changed_paths(old, new)) or "the definition"
             raise FlowDefinitionError(
                 f"Cannot update flow definition '{fixed}': SageMaker has no update API, so the "
                 f"change to {changed} needs a new flow definition, and the new one cannot "
@@ -611,7 +424,7 @@ def _update(req: _Request) -> dict[str, Any]:
                 f"Updating the tags of '{name}' failed: {_error_code(error)}: "
                 f"{_error_message(error)}"
             ) from error
-        _log(
+        log_event(
             "INFO",
             "flow definition tags updated",
             req,
@@ -621,14 +434,14 @@ def _update(req: _Request) -> dict[str, Any]:
             addedTagKeys=added,
         )
     else:
-        _log("INFO", "nothing to update", req, action="update-none", flowDefinitionName=name)
+        log_event("INFO", "nothing to update", req, action="update-none", flowDefinitionName=name)
     return {"PhysicalResourceId": physical_id, "Data": _data(physical_id, name)}
 
 
 # -- delete ------------------------------------------------------------------------------------
 
 
-def _home(req: _Request) -> tuple[str, str, str] | None:
+def _home(req: Request) -> tuple[str, str, str] | None:
     """(partition, Region, account) of the stack: from its StackId, else from the function."""
     candidates = (
         (_STACK_ARN, req.event.get("StackId")),
@@ -641,7 +454,7 @@ def _home(req: _Request) -> tuple[str, str, str] | None:
     return None
 
 
-def _foreign(arn: str, req: _Request) -> str | None:
+def _foreign(arn: str, req: Request) -> str | None:
     """Why ``arn`` is not this stack's account and Region to delete in, or None."""
     home = _home(req)
     match = FLOW_DEFINITION_ARN_PATTERN.match(arn)
@@ -667,7 +480,7 @@ def _status(name: str) -> tuple[str | None, str | None]:
     return str(response["FlowDefinitionStatus"]), response.get("FailureReason")
 
 
-def _delete(req: _Request) -> dict[str, Any]:
+def _delete(req: Request) -> dict[str, Any]:
     event = req.event
     props = event.get("ResourceProperties") or {}
     physical_id = str(event.get("PhysicalResourceId") or "")
@@ -675,11 +488,13 @@ def _delete(req: _Request) -> dict[str, Any]:
     name = flow_definition_name(physical_id)
     if name is None:
         # A create that never made a flow definition: our marker, another id or nothing.
-        _log("INFO", "nothing to delete", req, action="delete-skip", physicalResourceId=physical_id)
+        log_event(
+            "INFO", "nothing to delete", req, action="delete-skip", physicalResourceId=physical_id
+        )
         return result
     foreign = _foreign(physical_id, req)
     if foreign is not None:
-        _log(
+        log_event(
             "WARN",
             "not deleting a flow definition outside the stack's account and Region",
             req,
@@ -688,10 +503,10 @@ def _delete(req: _Request) -> dict[str, Any]:
             reason=foreign,
         )
         return result
-    if _is_retain(props):
+    if is_retain(props):
         status, _ = _status(name)
         if status != "Failed":
-            _log(
+            log_event(
                 "INFO",
                 "flow definition retained",
                 req,
@@ -700,7 +515,7 @@ def _delete(req: _Request) -> dict[str, Any]:
                 status=status,
             )
             return result
-        _log(
+        log_event(
             "INFO",
             "flow definition Failed: deleting it despite RemovalPolicy retain",
             req,
@@ -708,7 +523,7 @@ def _delete(req: _Request) -> dict[str, Any]:
             flowDefinitionName=name,
         )
     outcome = _delete_flow_definition(name)
-    _log(
+    log_event(
         "INFO",
         "flow definition deleted",
         req,
@@ -747,7 +562,7 @@ def _delete_flow_definition(name: str) -> str:
     return "deleting"
 
 
-def _discard_replacement(req: _Request) -> None:
+def _discard_replacement(req: Request) -> None:
     """After a failed replacement, delete the new flow definition nothing refers to."""
     if req.created is None:
         return
@@ -756,7 +571,7 @@ def _discard_replacement(req: _Request) -> None:
         outcome = _delete_flow_definition(name)
     except (FlowDefinitionError, ClientError, BotoCoreError) as error:
         outcome = f"failed: {error}"
-    _log(
+    log_event(
         "INFO",
         "replacement discarded",
         req,
@@ -767,138 +582,10 @@ def _discard_replacement(req: _Request) -> None:
     )
 
 
-# -- answering CloudFormation --------------------------------------------------------------
-
-
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host in _LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _response_body(
-    req: _Request, status: str, reason: str, physical_id: str, data: Mapping[str, str] | None
-) -> bytes:
-    """The JSON CloudFormation expects, at most MAX_RESPONSE_BYTES long."""
-    event = req.event
-    body: dict[str, Any] = {
-        "Status": status,
-        "Reason": reason,
-        "PhysicalResourceId": physical_id,
-        "StackId": event.get("StackId"),
-        "RequestId": event.get("RequestId"),
-        "LogicalResourceId": event.get("LogicalResourceId"),
-    }
-    if data:
-        body["Data"] = dict(data)
-    encoded = json.dumps(body).encode("utf-8")
-    while len(encoded) > MAX_RESPONSE_BYTES and body["Reason"]:
-        excess = len(encoded) - MAX_RESPONSE_BYTES
-        body["Reason"] = body["Reason"][: max(0, len(body["Reason"]) - excess - 3)] + "..."
-        encoded = json.dumps(body).encode("utf-8")
-    if len(encoded) > MAX_RESPONSE_BYTES:  # only with ids longer than CloudFormation allows
-        body.pop("Data", None)
-        body.update(
-            Status="FAILED",
-            Reason="The response would exceed 4096 bytes.",
-            PhysicalResourceId=str(physical_id)[:_MAX_PHYSICAL_ID_LENGTH],
-        )
-        encoded = json.dumps(body).encode("utf-8")
-    return encoded
-
-
-def _put(url: str, body: bytes, timeout: float) -> int:
-    """One PUT of ``body`` to ``url``; the HTTP status (raises on failure)."""
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="PUT",
-        # CloudFormation's presigned URL is signed for an empty Content-Type.
-        headers={"Content-Type": "", "Content-Length": str(len(body))},
-    )
-    host = urllib.parse.urlsplit(url).hostname
-    opener = (
-        urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        if _is_loopback(host)
-        else urllib.request.build_opener()
-    )
-    with opener.open(request, timeout=timeout) as response:
-        status: int = response.status
-        response.read()
-    return status
-
-
-def _respond(
-    req: _Request, status: str, reason: str, physical_id: str, data: Mapping[str, str] | None
-) -> dict[str, Any]:
-    """PUT the answer to the ResponseURL, retried; returns the body that was sent."""
-    body = _response_body(req, status, reason, physical_id, data)
-    answer: dict[str, Any] = json.loads(body)
-    url = req.event.get("ResponseURL")
-    parts = urllib.parse.urlsplit(url) if isinstance(url, str) else None
-    if parts is None or not (
-        parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname))
-    ):
-        _log(
-            "ERROR",
-            "no HTTPS ResponseURL in the event: the answer was not sent",
-            req,
-            action="respond",
-            status=status,
-        )
-        return answer
-    assert isinstance(url, str)
-    policy = RESPONSE_RETRY_POLICY
-    for attempt in range(1, policy.max_attempts + 1):
-        timeout = max(1.0, min(RESPONSE_TIMEOUT_SECONDS, req.end - _monotonic()))
-        try:
-            http_status = _put(url, body, timeout)
-        except urllib.error.HTTPError as error:
-            problem = f"HTTP {error.code}"
-            error.close()
-        except (OSError, http.client.HTTPException) as error:  # URLError is an OSError
-            problem = type(error).__name__
-        else:
-            _log(
-                "INFO",
-                "answered CloudFormation",
-                req,
-                action="respond",
-                status=status,
-                physicalResourceId=physical_id,
-                attempt=attempt,
-                httpStatus=http_status,
-                bytes=len(body),
-            )
-            return answer
-        delay = policy.backoff(attempt, _random.uniform)
-        last = attempt == policy.max_attempts or _monotonic() + delay + 1.0 >= req.end
-        _log(
-            "ERROR" if last else "WARN",
-            "answering CloudFormation failed" + ("" if last else "; retrying"),
-            req,
-            action="respond",
-            status=status,
-            attempt=attempt,
-            error=problem,
-        )
-        if last:
-            break
-        _sleep(delay)
-    raise ResponseError(
-        f"Could not answer CloudFormation ({status}) after {attempt} attempts: {problem}"
-    )
-
-
 # -- the entry point ---------------------------------------------------------------------------
 
 
-def _dispatch(req: _Request) -> dict[str, Any]:
+def _dispatch(req: Request) -> dict[str, Any]:
     request_type = req.request_type
     if request_type == "Create":
         return _create(req)
@@ -909,7 +596,7 @@ def _dispatch(req: _Request) -> dict[str, Any]:
     raise FlowDefinitionError(f"Unknown RequestType {request_type!r}.")
 
 
-def _failure_reason(error: Exception, req: _Request) -> str:
+def _failure_reason(error: Exception, req: Request) -> str:
     if isinstance(error, FlowDefinitionError):
         return str(error)
     if isinstance(error, ParamValidationError):
@@ -939,7 +626,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         )
         if secret
     )
-    req = _Request(
+    req = Request(
         event=event if isinstance(event, Mapping) else {},
         context=context,
         deadline=now + remaining - DEADLINE_MARGIN_SECONDS,
@@ -949,13 +636,13 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     try:
         result = _dispatch(req)
     except Exception as error:  # CloudFormation must hear of every failure
-        reason = _redact(_failure_reason(error, req), secrets)
+        reason = redact(_failure_reason(error, req), secrets)
         if len(reason) > MAX_MESSAGE_LENGTH:
             reason = reason[: MAX_MESSAGE_LENGTH - 3] + "..."
         fields: dict[str, Any] = {"action": "error", "error": reason}
         if not isinstance(error, FlowDefinitionError):
             fields["trace"] = traceback.format_exc(limit=8)
-        _log("ERROR", "request failed", req, **fields)
+        log_event("ERROR", "request failed", req, **fields)
         physical_id = str(req.event.get("PhysicalResourceId") or "")
         if req.request_type == "Update":
             _discard_replacement(req)
@@ -965,3 +652,20 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             physical_id = req.created[0]
         return _respond(req, "FAILED", reason, physical_id or CREATE_FAILED_PHYSICAL_ID, None)
     return _respond(req, "SUCCESS", "", str(result["PhysicalResourceId"]), result.get("Data"))
+
+
+def _respond(
+    req: Request, status: str, reason: str, physical_id: str, data: dict[str, str] | None
+) -> dict[str, Any]:
+    """Answer CloudFormation with this module's (replaceable) transport, clock and jitter."""
+    return response.respond(
+        req,
+        status,
+        reason,
+        physical_id,
+        data,
+        transport=_put,
+        sleep=_sleep,
+        monotonic=_monotonic,
+        jitter=_random.uniform,
+    )
