@@ -128,6 +128,7 @@ class PrivateWorkteam(WorkteamBase):
         mfa: cognito.Mfa = cognito.Mfa.REQUIRED,
         feature_plan: cognito.FeaturePlan = cognito.FeaturePlan.PLUS,
         user_pool_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        outputs: bool = True,
     ) -> None:
         """
         :param description: the work team's description, 1-200 characters. Default: one
@@ -161,6 +162,11 @@ class PrivateWorkteam(WorkteamBase):
             threat protection enforced.
         :param user_pool_removal_policy: what happens to a new user pool (and its
             reviewers' accounts) when it leaves the stack. Default: RETAIN.
+        :param outputs: add stack outputs (``CfnOutput``) with the worker portal's URL
+            (``WorkerPortalUrl``, for a workforce created here) and the work team's ARN
+            (``WorkteamArn``). A stack holds at most 200 outputs; with False there are none
+            and :attr:`worker_portal_url` and :attr:`workteam_arn` still hold both.
+            Default: True.
         """
         super().__init__(scope, id)
         path = self.node.path
@@ -216,6 +222,7 @@ class PrivateWorkteam(WorkteamBase):
             self._worker_portal_url = f"https://{self._workforce.attr_sub_domain}"
             if self._owns_client:
                 self._point_client_at_portal()
+        if outputs and self._worker_portal_url is not None:
             CfnOutput(
                 self,
                 "WorkerPortalUrl",
@@ -260,9 +267,13 @@ class PrivateWorkteam(WorkteamBase):
             self._resource.node.add_dependency(self._workforce)
         self._workteam_arn = self._resource.attr_workteam_arn
         self._workteam_name = self._resource.attr_workteam_name
-        CfnOutput(
-            self, "WorkteamArn", value=self._workteam_arn, description=f"ARN of the team {path}"
-        )
+        if outputs:
+            CfnOutput(
+                self,
+                "WorkteamArn",
+                value=self._workteam_arn,
+                description=f"ARN of the team {path}",
+            )
 
         for email in reviewer_emails:
             self.add_reviewer(email)

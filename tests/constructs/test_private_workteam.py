@@ -369,6 +369,17 @@ class TestWorkforceAndTeam:
         assert team.task_price is None
         assert team.worker_portal_url is not None
 
+    def test_outputs_can_be_left_out(self) -> None:
+        stack = new_stack()
+        team = PrivateWorkteam(stack, "Team", outputs=False)
+        template = Template.from_stack(stack).to_json()
+        assert "Outputs" not in template or not template["Outputs"]
+        # The values stay on the construct for the app to use as it likes.
+        assert stack.resolve(team.workteam_arn) == {
+            "Fn::GetAtt": [only(template, "AWS::SageMaker::Workteam")[0], "WorkteamArn"]
+        }
+        assert team.worker_portal_url is not None
+
 
 class TestExistingWorkforce:
     def test_nothing_but_the_group_team_and_reviewers_is_created(
