@@ -6,11 +6,11 @@ Issue 10 asks two things of the human loop starter Lambda:
    Against the local A2I fake (in a subprocess, so its CPU is not counted), in paired rounds:
    side A is the starter's handler on SQS batches of 10 (its worker threads included); side B
    is a bare loop of ``client.start_human_loop`` calls on the handler's own client with the same
-   InputContents (prepared outside the measurement; names unique to each round and side). Each
-   round measures both sides' process CPU (``time.process_time``, every thread), alternating
-   which goes first, and the figure is the median of the per-round ratios A/B with their
-   p10-p90 spread. Paired rounds, because other jobs share this machine: a change in load hits
-   both sides of a round alike.
+   InputContents (prepared outside the measurement; names unique to each round and side). In
+   each round the two sides take turns batch by batch (the first turn alternating), each turn
+   measured in process CPU (``time.process_time``: every thread); the figure is the median of
+   the per-round ratios A/B, with their p10-p90 spread. Paired turns, because other jobs share
+   this machine: a change in its load hits both sides of a round alike.
 
 2. **The default memory size from a measured throughput-per-cost curve.** Lambda cannot run
    here, so the curve is a *model* fed by *measurements*. Measured here (one core standing in
@@ -42,7 +42,7 @@ Issue 10 asks two things of the human loop starter Lambda:
    throttling in bursts rather than smoothly, cold starts, and real A2I latency (often more
    than 50 ms, which favours smaller sizes further).
 
-Run: ``python bench/starter_memory.py [--rounds 30] [--batches 5]`` (about a minute). It needs
+Run: ``python bench/starter_memory.py [--rounds 30] [--batches 6]`` (about two minutes). It needs
 no AWS account and no network; it never imports aws_cdk.
 """
 
@@ -155,29 +155,37 @@ def paired(latency: float, rounds: int, batches: int) -> Paired:
 
             return action
 
-        def bare_calls(tag: str) -> list[tuple[str, str]]:
-            """The same inputs the handler would send, under names of their own."""
-            calls = []
-            for event in make_batches(batches, tag):
+        def bare_calls(tag: str, count: int) -> list[list[tuple[str, str]]]:
+            """The same inputs the handler would send, batch by batch, under their own names."""
+            batches_of_calls = []
+            for event in make_batches(count, tag):
+                calls = []
                 for record in event["Records"]:
                     item = prepare(record, settings)
                     assert item.name is not None and item.input_content is not None
                     calls.append((item.name, item.input_content))
-            return calls
+                batches_of_calls.append(calls)
+            return batches_of_calls
 
         # Warm both (connections, the thread pool, botocore's caches) outside the measurement.
         run_handler(make_batches(2, f"warm-a-{latency}"))()
-        run_bare(bare_calls(f"warm-b-{latency}"))()
+        for warm in bare_calls(f"warm-b-{latency}", 2):
+            run_bare(warm)()
         messages = batches * BATCH
         for n in range(rounds):
-            side_a = run_handler(make_batches(batches, f"a-{latency}-{n}"))
-            side_b = run_bare(bare_calls(f"b-{latency}-{n}"))
-            if n % 2:
-                b_cpu, b_wall = measure(side_b)
-                a_cpu, a_wall = measure(side_a)
-            else:
-                a_cpu, a_wall = measure(side_a)
-                b_cpu, b_wall = measure(side_b)
+            # Within a round the sides take turns batch by batch, the first turn alternating
+            # from round to round, so that a change in the machine's load hits both alike.
+            events = make_batches(batches, f"a-{latency}-{n}")
+            turns = bare_calls(f"b-{latency}-{n}", batches)
+            a_cpu = a_wall = b_cpu = b_wall = 0.0
+            for i in range(batches):
+                side_a, side_b = run_handler([events[i]]), run_bare(turns[i])
+                for side in (side_a, side_b) if (n + i) % 2 == 0 else (side_b, side_a):
+                    cpu, wall = measure(side)
+                    if side is side_a:
+                        a_cpu, a_wall = a_cpu + cpu, a_wall + wall
+                    else:
+                        b_cpu, b_wall = b_cpu + cpu, b_wall + wall
             handler_cpu.append(a_cpu / messages)
             bare_cpu.append(b_cpu / messages)
             handler_wall.append(a_wall / batches)
@@ -354,7 +362,7 @@ def recommend(points: list[Point], rss: float) -> Point | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=30, help="paired rounds at 0 ms")
-    parser.add_argument("--batches", type=int, default=5, help="batches of 10 a side a round")
+    parser.add_argument("--batches", type=int, default=6, help="batches of 10 a side a round")
     args = parser.parse_args()
 
     fast = paired(0.0, args.rounds, args.batches)
