@@ -54,6 +54,7 @@ test: lint typecheck docs unit
 bench: setup
 	python bench/synth.py
 	python bench/starter.py
+	python bench/starter_memory.py
 	python bench/cli.py
 	python bench/deploy.py
 
