@@ -17,7 +17,8 @@ Issue 10 asks two things of the human loop starter Lambda:
    seconds ``C`` per batch of 10 and one bare call's ``c`` at 0 ms and 50 ms of API latency
    ``L`` (the rounds above; process CPU rises with the machine's load too, but much less than
    wall time, which includes waiting for the cores), the wall times (to check the model at one
-   vCPU), and the peak RSS of a fresh process running the staged Lambda asset. Modelled, for each memory size ``m``:
+   vCPU), and the peak RSS of a fresh process running the staged Lambda asset. Modelled, for
+   each memory size ``m``:
 
    * CPU share ``s = min(1, m / 1769)``: at 1,769 MB a function has the equivalent of one vCPU,
      below that a proportional share (AWS Lambda Developer Guide, "Configure Lambda function
