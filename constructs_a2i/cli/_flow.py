@@ -86,6 +86,10 @@ class ResolvedFlow:
     """Its FlowDefinitionStatus, when it could be described."""
     failure_reason: str | None = None
     """Why it is Failed, if it is."""
+    task_count: int | None = None
+    """Its HumanLoopConfig's TaskCount, when it could be described."""
+    task_price: dict[str, Any] | None = None
+    """Its PublicWorkforceTaskPrice (public-crowd flows), when it could be described."""
 
 
 def resolve_flow(
@@ -152,6 +156,7 @@ def _describe(clients: Clients, name: str, region: str, arn: str | None) -> Reso
             return ResolvedFlow(arn=arn, name=name, region=region)
         raise
     found_arn = described["FlowDefinitionArn"]
+    config: Any = described.get("HumanLoopConfig") or {}
     if arn is not None and found_arn != arn:
         raise CliError(
             f"unknown flow definition {arn}: {region} has {found_arn} under that name; "
@@ -163,6 +168,10 @@ def _describe(clients: Clients, name: str, region: str, arn: str | None) -> Reso
         region=region,
         status=described.get("FlowDefinitionStatus"),
         failure_reason=described.get("FailureReason"),
+        task_count=config.get("TaskCount"),
+        task_price=dict(config["PublicWorkforceTaskPrice"])
+        if config.get("PublicWorkforceTaskPrice")
+        else None,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from constructs_a2i.cli import loops, results, template
+from constructs_a2i.cli import loops, report, results, template
 from constructs_a2i.cli._aws import global_options
 
 __all__ = ["app", "main"]
@@ -24,6 +24,7 @@ app.callback()(global_options)  # --region, --profile, --endpoint-url, --output
 app.add_typer(template.app, name="template")
 app.add_typer(loops.app, name="loops")
 app.command("results")(results.results)
+app.command("report")(report.report)
 
 
 def main() -> None:
