@@ -28,9 +28,10 @@ p = (8, 2, 8)/18, P_e = 132/324 = 11/27, kappa = (11/18 - 11/27) / (16/27) = 11/
 Agreement with the others' majority: A and B 3 of 3 (L1, L3, L4; elsewhere the others tie),
 C 3 of 5 (L1, L3, L4 agree; L2, L5 not). Worker C's id is HTML.
 
-Loop Li (named ``li``: loop names are lower case) is created on 2026-11-0(1 + (i-1)//2) at 09:00Z; its last answer is submitted
-i x 600 s later: time to complete 600..3600 s, p50 2100, p90 3300. Also listed: L7 Failed
-(created 2026-11-02), L8 InProgress and L9 Stopped without output (2026-11-03).
+Loop Li (named ``li``: loop names are lower case) is created on 2026-11-0(1 + (i-1)//2) at
+09:00Z; its last answer is submitted i x 600 s later: time to complete 600..3600 s, p50 2100,
+p90 3300. Also listed: L7 Failed (created 2026-11-02), L8 InProgress and L9 Stopped without
+output (2026-11-03).
 """
 
 from __future__ import annotations

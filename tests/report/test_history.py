@@ -129,7 +129,7 @@ def test_a_repeated_row_counts_once() -> None:
 
 
 def test_unicode_and_html_worker_ids_and_labels_are_kept_as_text() -> None:
-    odd = "\u202e<img src=x onerror=alert(1)>\u0000 𝔘"
+    odd = "\u202e<img src=x onerror=alert(1)>\u0000 \U0001d518"
     history = build(
         {**GOOD, "workerId": odd, "answerContent": {"sentiment": {"label": odd}}},
     )
