@@ -42,7 +42,7 @@ _COLORS: Final = {
 
 def plot_text(value: Any) -> str:
     """A reviewer-supplied value as Plotly text: HTML entities for its markup characters."""
-    return html.escape(str(value), quote=True)
+    return html.escape(str(value), quote=False)
 
 
 def _unit(seconds: float | None) -> tuple[str, float]:
