@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -135,7 +135,7 @@ def read_path(value: Any, path: str) -> Any:
     sentinel that :func:`label_of` reads as absent."""
     current = value
     for step in path.split("."):
-        if isinstance(current, Mapping):
+        if isinstance(current, dict):
             current = current.get(step, _MISSING)
         elif isinstance(current, list) and step.isdigit() and int(step) < len(current):
             current = current[int(step)]
@@ -221,7 +221,7 @@ class _Reader:
             history.skipped_rows += 1
             history.problem(f"row {number}: {row.reason}")
             return
-        if not isinstance(row, Mapping):
+        if not isinstance(row, dict):
             history.skipped_rows += 1
             history.problem(f"row {number}: not a JSON object")
             return
@@ -230,8 +230,8 @@ class _Reader:
             history.skipped_rows += 1
             history.problem(f"row {number}: no humanLoopName")
             return
-        key = (name, row.get("answerIndex"), row.get("itemIndex"))
-        if not all(isinstance(part, (str, int, type(None))) for part in key) or key in self.seen:
+        key = (name, _hashable(row.get("answerIndex")), _hashable(row.get("itemIndex")))
+        if key in self.seen:
             history.skipped_rows += 1
             history.problem(f"row {number}: loop {name!r} answer {_short(key[1])} repeated")
             return
@@ -275,6 +275,11 @@ class _Reader:
                 ),
             )
         )
+
+
+def _hashable(value: Any) -> Any:
+    """A row's index as a key: numbers and text as they are, anything else as its repr."""
+    return value if value is None or isinstance(value, (int, str)) else repr(value)
 
 
 def _present(value: Any) -> Any:

@@ -60,8 +60,8 @@ def _layout(title: str, **extra: Any) -> dict[str, Any]:
         "title": {"text": title},
         "template": "plotly_white",
         "height": 360,
-        "margin": {"l": 60, "r": 30, "t": 50, "b": 60},
-        "legend": {"orientation": "h", "y": -0.2},
+        "margin": {"l": 60, "r": 30, "t": 50, "b": 90},
+        "legend": {"orientation": "h", "y": -0.3},
         **extra,
     }
 

@@ -1,6 +1,6 @@
 """``a2i report`` end to end: loops in the fake A2I (over HTTP), their outputs in S3 (moto).
 
-The history is ``tests/report/history.py``'s (AWS's custom-task output example, figures worked
+The history is ``tests/report/test_fixture_history.py``'s (AWS's custom-task output example, figures worked
 out by hand there): the report made from the flow, and the one made from the file
 ``a2i results`` writes, must both show those numbers.
 """
@@ -24,7 +24,7 @@ from constructs_a2i.cli import report as report_command
 from constructs_a2i.report.plots import PLOT_IDS
 from constructs_a2i.testing import FakeA2I
 from tests.fake_a2i import ACCOUNT, REGION, Clock
-from tests.report.history import LOOPS, WORKER_C, answer_document, created
+from tests.report.test_fixture_history import LOOPS, WORKER_C, answer_document, created
 
 from .conftest import OUTPUT_BUCKET, OUTPUT_PATH, START, Run
 

@@ -1,5 +1,5 @@
 """The figures of :mod:`constructs_a2i.report` against answers worked out by hand
-(``tests/report/history.py`` shows the working) and against textbook examples."""
+(``tests/report/test_fixture_history.py`` shows the working) and against textbook examples."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from constructs_a2i.report.figures import SCHEMA, Source, compute_figures, price
 from constructs_a2i.report.history import History, Paths, build_history
 from constructs_a2i.report.volume import histogram, percentile
 
-from .history import LISTED, PATHS, WORKER_C, fixture_rows
+from .test_fixture_history import LISTED, PATHS, WORKER_C, fixture_rows
 
 
 def history(paths: Paths = PATHS) -> History:

@@ -17,7 +17,7 @@ from constructs_a2i.report.history import (
     read_path,
 )
 
-from .history import LISTED, PATHS, fixture_rows
+from .test_fixture_history import LISTED, PATHS, fixture_rows
 
 GOOD = {
     "humanLoopName": "good",

@@ -20,7 +20,7 @@ from constructs_a2i.report.plots import PLOT_IDS
 from constructs_a2i.report.render import READY_ATTRIBUTE, render_html
 from tests.templates.test_preview_browser import CHROMIUM, LAUNCH_ARGS
 
-from .history import LISTED, PATHS, WORKER_C, fixture_rows
+from .test_fixture_history import LISTED, PATHS, WORKER_C, fixture_rows
 
 HOSTILE_LABEL = '<img src=x onerror="alert(1)"> &amp; co'
 

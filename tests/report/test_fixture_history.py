@@ -44,7 +44,7 @@ from constructs_a2i.cli._results_file import answer_rows
 from constructs_a2i.report.history import Loop, Paths
 from tests.conftest import fixture_json
 
-__all__ = ["LISTED", "LOOPS", "PATHS", "WORKER_C", "answer_document", "fixture_rows"]
+__all__ = ["LISTED", "LOOPS", "PATHS", "WORKER_C", "answer_document", "created", "fixture_rows"]
 
 PATHS = Paths(
     prediction="prediction.label", answer="sentiment.label", confidence="prediction.confidence"
@@ -121,3 +121,19 @@ LISTED = [
     Loop("l9", created(9), "Stopped"),
 ]
 """Every loop of the flow, as ListHumanLoops would list them."""
+
+
+def test_the_fixture_history_keeps_aws_output_example() -> None:
+    """Each loop's output.json is AWS's custom-task example with only the answers, names and
+    input changed: the worker metadata and layout A2I writes stay."""
+    example = fixture_json("output-custom-task.json")
+    document = answer_document(2)
+    assert set(document) == set(example)
+    assert document["flowDefinitionArn"] == example["flowDefinitionArn"]
+    for answer in document["humanAnswers"]:
+        assert set(answer) == set(example["humanAnswers"][0])
+        assert answer["workerMetadata"] == example["humanAnswers"][0]["workerMetadata"]
+    rows = fixture_rows()
+    assert len(rows) == 18
+    assert rows[5]["answerContent"] == {"sentiment": {"label": "Negative"}}
+    assert rows[5]["workerId"] == WORKER_C
