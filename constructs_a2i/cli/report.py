@@ -112,7 +112,9 @@ def _price_option(value: str | None) -> Decimal | None:
     try:
         price = Decimal(value.strip().lstrip("$"))
     except InvalidOperation:
-        raise typer.BadParameter(f"{value!r} is not an amount in USD", param_hint="--price") from None
+        raise typer.BadParameter(
+            f"{value!r} is not an amount in USD", param_hint="--price"
+        ) from None
     if not price.is_finite() or price < 0 or price > 1000:
         raise typer.BadParameter(f"{value!r} is not a price per task in USD", param_hint="--price")
     return price

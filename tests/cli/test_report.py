@@ -1,8 +1,8 @@
 """``a2i report`` end to end: loops in the fake A2I (over HTTP), their outputs in S3 (moto).
 
-The history is ``tests/report/test_fixture_history.py``'s (AWS's custom-task output example, figures worked
-out by hand there): the report made from the flow, and the one made from the file
-``a2i results`` writes, must both show those numbers.
+The history is ``tests/report/test_fixture_history.py``'s (AWS's custom-task output example,
+figures worked out by hand there): the report made from the flow, and the one made from the
+file ``a2i results`` writes, must both show those numbers.
 """
 
 from __future__ import annotations
