@@ -57,6 +57,7 @@ bench: setup
 	python bench/starter_memory.py
 	python bench/cli.py
 	python bench/deploy.py
+	python bench/report.py
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache site

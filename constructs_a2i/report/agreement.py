@@ -2,8 +2,8 @@
 
 Pure functions of a :class:`~constructs_a2i.report.history.History` (labels read at its
 :class:`~constructs_a2i.report.history.Paths`), each returning a JSON-ready dict with a one-line
-``reading``. The kappas are statsmodels' (:func:`statsmodels.stats.inter_rater.cohens_kappa` and
-:func:`~statsmodels.stats.inter_rater.fleiss_kappa`), imported when first used.
+``reading``. The kappas are statsmodels' (``statsmodels.stats.inter_rater.cohens_kappa`` and
+``fleiss_kappa``), imported when first used.
 
 * **Model against reviewers** (:func:`model_agreement`), per loop: the reviewers' label is the
   most frequent label among the loop's answers (a tie is *no consensus*, and the loop is left

@@ -1,7 +1,7 @@
 """The review history a report is made from: loops and answers, read defensively from rows.
 
-A row is what ``a2i results`` writes (one per human answer, :mod:`constructs_a2i.cli._results_file`
-lists the columns): ``humanLoopName``, ``loopCreationTime``, ``humanLoopStatus``,
+A row is what ``a2i results`` writes (one per human answer; the command's guide lists the
+columns): ``humanLoopName``, ``loopCreationTime``, ``humanLoopStatus``,
 ``answerIndex``, ``workerId``, ``acceptanceTime``, ``submissionTime``, ``timeSpentInSeconds``,
 ``answerContent`` and ``inputContent``. :func:`build_history` turns rows into :class:`Answer`
 records and, when no listing of the flow's loops is given, :class:`Loop` records too.
