@@ -92,8 +92,6 @@ class Answer:
     """Its place in the loop's ``humanAnswers``."""
     worker: str | None
     """The ``workerId``."""
-    accepted: dt.datetime | None
-    """``acceptanceTime``."""
     submitted: dt.datetime | None
     """``submissionTime``."""
     seconds: float | None
@@ -253,7 +251,6 @@ class _Reader:
                 loop=name,
                 index=index,
                 worker=label_of(worker),
-                accepted=self.field(where, "acceptanceTime", row.get("acceptanceTime"), _time),
                 submitted=self.field(where, "submissionTime", row.get("submissionTime"), _time),
                 seconds=self.field(
                     where,

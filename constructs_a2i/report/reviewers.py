@@ -103,7 +103,7 @@ def cost(history: History, *, price_usd: Decimal | None, task_count: int | None)
             continue
         completed += 1
         when = last.get(loop.name) or loop.created
-        per_day[when.date().isoformat() if when is not None else "unknown"] += 1
+        per_day[when.astimezone(dt.UTC).date().isoformat() if when is not None else "unknown"] += 1
     days = sorted(per_day)
     total = price_usd * tasks * completed
     return {

@@ -24,7 +24,13 @@ from constructs_a2i.cli import report as report_command
 from constructs_a2i.report.plots import PLOT_IDS
 from constructs_a2i.testing import FakeA2I
 from tests.fake_a2i import ACCOUNT, REGION, Clock
-from tests.report.test_fixture_history import LOOPS, WORKER_C, answer_document, created
+from tests.report.test_fixture_history import (
+    LOOPS,
+    WORKER_C,
+    answer_document,
+    created,
+    fixture_rows,
+)
 
 from .conftest import OUTPUT_BUCKET, OUTPUT_PATH, START, Run
 
@@ -171,6 +177,21 @@ def test_html_report_is_self_contained_and_escapes_reviewer_text(
     assert "<script src" not in page and '<link rel="stylesheet"' not in page
     assert WORKER_C not in page  # the worker id that is a script tag
     assert "&lt;script&gt;alert(&#x27;c&#x27;)&lt;/script&gt;" in page  # in the table, escaped
+
+
+def test_the_json_format_and_the_page_hold_the_same_figures(run: Run, tmp_path: Path) -> None:
+    rows = tmp_path / "results.jsonl"
+    rows.write_text("".join(json.dumps(row) + "\n" for row in fixture_rows()), encoding="utf-8")
+    page, data = tmp_path / "report.html", tmp_path / "report.json"
+    for out in (page, data):
+        result = run("report", "--from", str(rows), "--out", str(out), *LABEL_OPTIONS)
+        assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    start = html.index('<script type="application/json" id="report-figures">')
+    embedded = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+    written = figures_of(data)
+    assert {**embedded, "generated": None} == {**written, "generated": None}
+    assert written["modelAgreement"]["confusion"]["counts"] == [[1, 1], [1, 2]]
 
 
 def test_download_shows_a_progress_bar(
