@@ -30,6 +30,7 @@ GUIDE_PAGES = (
     "task-templates",
     "work-teams-and-integrations",
     "a2i-command",
+    "report",
     "security",
     "testing",
     "benchmarks",
