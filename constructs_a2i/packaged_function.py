@@ -144,10 +144,6 @@ def package_log_group(
             },
         )
     )
-    # The log group must not be created before its key's policy lets Logs use the key.
-    key_resource = encryption_key.node.default_child
-    if key_resource is not None:
-        log_group.node.add_dependency(key_resource)
     return log_group
 
 

@@ -122,9 +122,18 @@ class RekognitionModerationReviewStack(Stack):
             ),
         ):
             Validations.of(self.moderator).acknowledge(Acknowledgment(id=finding, reason=reason))
-        # Rekognition decrypts the objects with the caller's permissions too.
+        # Rekognition reads the SSE-KMS objects with the caller's permissions: S3 decrypts them
+        # on its behalf, so kms:Decrypt only through S3 in this Region.
         if self.images.encryption_key is not None:
-            self.images.encryption_key.grant_decrypt(self.moderator)
+            self.moderator.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt"],
+                    resources=[self.images.encryption_key.key_arn],
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"s3.{self.region}.amazonaws.com"}
+                    },
+                )
+            )
         _acknowledge_packs(
             self.moderator,
             "IAMNoInlinePolicy",

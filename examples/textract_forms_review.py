@@ -144,9 +144,18 @@ class TextractFormsReviewStack(Stack):
             ),
         ):
             Validations.of(self.analyzer).acknowledge(Acknowledgment(id=finding, reason=reason))
-        # Textract decrypts the objects with the caller's permissions too.
+        # Textract reads the SSE-KMS objects with the caller's permissions: S3 decrypts them
+        # on its behalf, so kms:Decrypt only through S3 in this Region.
         if self.documents.encryption_key is not None:
-            self.documents.encryption_key.grant_decrypt(self.analyzer)
+            self.analyzer.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt"],
+                    resources=[self.documents.encryption_key.key_arn],
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"s3.{self.region}.amazonaws.com"}
+                    },
+                )
+            )
         _acknowledge_packs(
             self.analyzer,
             "IAMNoInlinePolicy",
