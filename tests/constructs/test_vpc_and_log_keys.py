@@ -117,9 +117,7 @@ class TestVpc:
         ]
         assert len(roles_with_eni) == 3
 
-    def test_a_function_waits_for_the_policy_that_lets_it_use_the_vpc(
-        self, built: Built
-    ) -> None:
+    def test_a_function_waits_for_the_policy_that_lets_it_use_the_vpc(self, built: Built) -> None:
         depends_on = function(built.template, "StarterFunction").get("DependsOn", [])
         assert any(name.startswith("StarterRoleDefaultPolicy") for name in depends_on)
 
