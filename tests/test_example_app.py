@@ -130,3 +130,33 @@ def test_acknowledgments_carry_reasons() -> None:
     rules = {where.split(" ", 1)[1] for where in acknowledged}
     # The provider's one wildcard: the names the stack's generated flow names can have.
     assert any(rule.endswith(":flow-definition/textreviewexample-*]") for rule in rules)
+
+
+def test_example_monitors_its_review_and_alarms_an_encrypted_topic(
+    example_app_template: dict[str, Any],
+) -> None:
+    from constructs_a2i.core.metrics import METRIC_UNITS, NAMESPACE
+
+    resources = example_app_template["Resources"]
+    (topic_id,) = [k for k, v in resources.items() if v["Type"] == "AWS::SNS::Topic"]
+    topic = resources[topic_id]["Properties"]
+    key = resources[topic["KmsMasterKeyId"]["Fn::GetAtt"][0]]["Properties"]
+    # CloudWatch may use the topic's key: without it, alarm notifications are dropped.
+    assert any(
+        s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        and set(s["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+        for s in key["KeyPolicy"]["Statement"]
+    )
+    alarms = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::CloudWatch::Alarm"]
+    assert len(alarms) == 7
+    assert all(a["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
+    (dashboard,) = [v for v in resources.values() if v["Type"] == "AWS::CloudWatch::Dashboard"]
+    body = "".join(
+        p if isinstance(p, str) else "TOKEN"
+        for p in dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    )
+    graphed = {
+        (m[0], m[1]) for w in json.loads(body)["widgets"] for m in w["properties"]["metrics"]
+    }
+    # Every metric the example's starter and results functions emit is on the dashboard.
+    assert {(NAMESPACE, name) for name in METRIC_UNITS} <= graphed
