@@ -1,7 +1,8 @@
 """Production settings: every package function in the user's VPC, log groups under the user's key.
 
-One stack, synthesized once for the module, gives each construct a VPC and a log-group key;
-the tests read its template. The refusals need no synth.
+One stack, synthesized once for the module with cdk-nag's AwsSolutions, HIPAA Security and
+NIST 800-53 R5 packs, gives each construct a VPC and a log-group key; the tests read its
+template and findings. The refusals need no synth.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from constructs_a2i import A2IValidationError, HumanLoopResults, HumanLoopStarte
 from constructs_a2i.packaged_function import VPC_ENI_ACTIONS
 from tests.conftest import TEST_ENV
 from tests.constructs.test_flow_definition import make_flow, new_stack
+from tests.test_examples import synth_with_nag
 
 ISOLATED = ec2.SubnetType.PRIVATE_ISOLATED
 
@@ -62,7 +64,16 @@ class Built:
             log_group_encryption_key=key,
         )
         self.stack = stack
-        self.template: dict[str, Any] = Template.from_stack(stack).to_json()  # type: ignore[assignment]
+        synthesized = synth_with_nag(stack.node.scope, stack.stack_name)  # type: ignore[arg-type]
+        self.template = synthesized.template
+        self.violations = synthesized.violations
+        self.acknowledged = {
+            rule
+            for construct in synthesized.app.node.find_all()
+            for entry in construct.node.metadata
+            if entry.type == "aws:cdk:acknowledged-rules"
+            for rule in entry.data
+        }
         self.ids = {
             name: stack.resolve(stack.get_logical_id(construct.node.default_child))  # type: ignore[arg-type]
             for name, construct in (("key", key), ("group", group))
@@ -84,6 +95,14 @@ def function(template: dict[str, Any], prefix: str) -> dict[str, Any]:
         v for k, v in of_type(template, "AWS::Lambda::Function").items() if k.startswith(prefix)
     ]
     return found
+
+
+def test_in_a_vpc_with_a_key_the_packs_report_only_the_users_own_resources(built: Built) -> None:
+    # The VPC (flow logs, default security group) and the queue (no DLQ) are the test's own.
+    assert {path.split("/")[1] for _, path in built.violations} == {"Vpc", "Answers"}
+    # Fixed, not acknowledged: no function is excused from a VPC, no log group from a key.
+    for rule in ("LambdaInsideVPC", "CloudWatchLogGroupEncrypted"):
+        assert not [ack for ack in built.acknowledged if rule in ack], rule
 
 
 class TestVpc:
