@@ -182,7 +182,8 @@ def packaged_function(
     ``security_groups`` (default: a new group that allows all outbound traffic), and its
     role gets :data:`VPC_ENI_ACTIONS`. Without, the packs' LambdaInsideVPC is acknowledged.
     """
-    check_vpc_props(f"{scope.node.path}/{id}", vpc, vpc_subnets, security_groups)
+    if vpc is None and (vpc_subnets is not None or security_groups is not None):
+        check_vpc_props(f"{scope.node.path}/{id}", vpc, vpc_subnets, security_groups)
     if vpc is not None:
         # Lambda checks at CreateFunction that the role may manage the function's network
         # interfaces; EC2 takes no resource-level permission for the Describe actions.

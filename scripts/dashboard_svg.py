@@ -81,7 +81,7 @@ def metric_line(metric: list[Any]) -> str:
     if label and label != name:
         text = f"{label}: {text}"
     if options.get("yAxis") == "right":
-        text += " right axis"
+        text += " (right axis)"
     return text
 
 

@@ -96,5 +96,5 @@ def test_tokens_become_placeholders(script: ModuleType) -> None:
     properties = parsed["widgets"][0]["properties"]
     assert properties["title"] == "Flow <FlowDefinitionName>"
     assert properties["region"] == "<AWS::Region>"
-    assert script.metric_line(properties["metrics"][0]) == "L: NS/M right axis"
+    assert script.metric_line(properties["metrics"][0]) == "L: NS/M (right axis)"
     assert script.dashboard_body(json.dumps(parsed)) == parsed
