@@ -519,8 +519,10 @@ class FlowDefinition(FlowDefinitionBase):
             function serves every flow definition of a stack, so all of them must give the
             same ``vpc``, ``vpc_subnets``, ``security_groups`` and
             ``provider_log_group_encryption_key`` (a difference fails the synth, naming
-            both flows). The subnets need a route to SageMaker, S3, KMS and CloudWatch Logs
-            (a NAT gateway or VPC endpoints). Default: none (Lambda's own network).
+            both flows). Its subnets need a route to the SageMaker API and to S3 (the handler
+            answers CloudFormation's presigned S3 URL): a NAT gateway, or a ``sagemaker.api``
+            interface endpoint and an S3 gateway endpoint. Default: none (Lambda's own
+            network).
         :param vpc_subnets: the provider function's subnets in ``vpc``. Default: the VPC's
             private subnets.
         :param security_groups: the provider function's security groups. Default: a new

@@ -98,9 +98,10 @@ class HumanLoopResults(Construct):
         :param destination: the queue that receives one message per finished loop
             (standard or FIFO).
         :param statuses: which endings to report. Default: Completed, Failed and Stopped.
-        :param vpc: the VPC the function runs in; its subnets need a route to S3, KMS,
-            SQS, CloudWatch (metrics) and Logs (a NAT gateway or VPC endpoints). Default:
-            none (Lambda's own network).
+        :param vpc: the VPC the function runs in; its subnets need a route to S3 and SQS
+            (a NAT gateway, or an S3 gateway endpoint and an SQS interface endpoint). S3 and
+            SQS call KMS on the function's behalf, and Lambda delivers the logs, with the
+            metrics in them, outside the VPC. Default: none (Lambda's own network).
         :param vpc_subnets: the function's subnets in ``vpc``. Default: the VPC's private
             subnets.
         :param security_groups: the function's security groups. Default: a new group that

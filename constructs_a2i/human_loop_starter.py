@@ -254,8 +254,9 @@ class HumanLoopStarter(Construct):
             returns it to the queue on every delivery, so it reaches the dead-letter queue.
             Default: ``"succeed"``.
         :param vpc: the VPC the function runs in; its subnets need a route to the A2I
-            runtime, SQS, CloudWatch (metrics) and Logs, and KMS when the queue uses a key
-            (a NAT gateway or VPC endpoints). Default: none (Lambda's own network).
+            runtime (a NAT gateway, or a VPC endpoint for it where AWS offers one). Lambda
+            itself polls the queue and delivers the logs, with the metrics in them, outside
+            the VPC. Default: none (Lambda's own network).
         :param vpc_subnets: the function's subnets in ``vpc``. Default: the VPC's private
             subnets.
         :param security_groups: the function's security groups. Default: a new group that

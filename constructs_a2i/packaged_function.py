@@ -221,6 +221,6 @@ def packaged_function(
             function,
             "LambdaInsideVPC",
             "The function calls public AWS endpoints only (SageMaker, the A2I runtime, S3, "
-            "SQS, KMS, Logs); a VPC adds NAT or endpoint cost. Pass vpc to run it in yours.",
+            "SQS); a VPC adds NAT or endpoint cost. Pass vpc to run it in yours.",
         )
     return function

@@ -177,7 +177,8 @@ class PrivateWorkteam(WorkteamBase):
         :param vpc: the VPC of the custom resource that points the app client at the
             worker portal (aws-cdk-lib's ``AwsCustomResource``, whose one function per stack
             is shared by every ``AwsCustomResource`` of the stack and takes the VPC of the
-            first). Its subnets need a route to Cognito and CloudWatch Logs. Default: none.
+            first). Its subnets need a route to Cognito's user pools API (``cognito-idp``) and
+            to S3 (CloudFormation's presigned response URL). Default: none.
         :param vpc_subnets: its subnets in ``vpc``. Default: the VPC's private subnets.
         :param log_group_encryption_key: a KMS key that encrypts that custom resource's log
             group; a key of this app gets the key-policy statement that lets CloudWatch Logs

@@ -31,6 +31,7 @@ GUIDE_PAGES = (
     "work-teams-and-integrations",
     "a2i-command",
     "security",
+    "monitoring",
     "testing",
     "benchmarks",
     "architecture",
