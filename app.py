@@ -10,6 +10,9 @@ Synthesizes with no AWS account, credentials or network::
 from __future__ import annotations
 
 from aws_cdk import App, Duration, Environment, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -19,6 +22,7 @@ from constructs_a2i import (
     HumanLoopResults,
     HumanLoopStarter,
     HumanTaskUi,
+    ReviewMonitoring,
     StarterSource,
     TaskTemplate,
     Workteam,
@@ -95,7 +99,34 @@ class TextReviewStack(Stack):
             enforce_ssl=True,
             dead_letter_queue=sqs.DeadLetterQueue(queue=results_dlq, max_receive_count=5),
         )
-        HumanLoopResults(self, "Results", flow_definition=self.flow, destination=self.results_queue)
+        self.results = HumanLoopResults(
+            self, "Results", flow_definition=self.flow, destination=self.results_queue
+        )
+        # Alarms and a dashboard on the metrics the starter and results functions emit; the
+        # alarms notify an encrypted, TLS-only topic (subscribe your on-call to it).
+        alarm_key = kms.Key(
+            self,
+            "ReviewAlarmsKey",
+            enable_key_rotation=True,
+            description="Encrypts the review alarms topic",
+        )
+        # CloudWatch publishes alarm notifications to an SSE-KMS topic only if the key lets it.
+        alarm_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                resources=["*"],
+            )
+        )
+        self.alarm_topic = sns.Topic(self, "ReviewAlarms", master_key=alarm_key, enforce_ssl=True)
+        self.monitoring = ReviewMonitoring(
+            self,
+            "Monitoring",
+            flow_definition=self.flow,
+            starter=self.starter,
+            results=self.results,
+            alarm_topic=self.alarm_topic,
+        )
         Tags.of(self).add("project", "text-review")
 
 

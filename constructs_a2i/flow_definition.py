@@ -35,6 +35,7 @@ from aws_cdk import (
     TagType,
     Token,
 )
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -54,9 +55,10 @@ from constructs_a2i.flow_definition_provider import (
     FLOW_DEFINITION_RESOURCE_TYPE,
     SERVICE_TIMEOUT_SECONDS,
     FlowDefinitionProvider,
+    ProviderSettings,
 )
 from constructs_a2i.human_task_ui import IHumanTaskUi
-from constructs_a2i.nag import acknowledge, acknowledge_resource
+from constructs_a2i.nag import acknowledge, acknowledge_compliance, acknowledge_resource
 from constructs_a2i.task_price import TaskPrice
 from constructs_a2i.validation import (
     A2IValidationError,
@@ -475,6 +477,10 @@ class FlowDefinition(FlowDefinitionBase):
             ActivationConditions | Condition | Sequence[Condition] | None
         ) = None,
         arn_output: bool = True,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        provider_log_group_encryption_key: kms.IKey | None = None,
     ) -> None:
         """
         :param workteam: who reviews the tasks.
@@ -509,6 +515,21 @@ class FlowDefinition(FlowDefinitionBase):
             ARN, described as ``ARN of the A2I flow definition <construct path>``: what
             ``a2i --stack`` reads. A stack holds at most 200 outputs; with False there is
             none, and the ``a2i`` command needs ``--flow``. Default: True.
+        :param vpc: the VPC the stack's flow-definition provider function runs in. One
+            function serves every flow definition of a stack, so all of them must give the
+            same ``vpc``, ``vpc_subnets``, ``security_groups`` and
+            ``provider_log_group_encryption_key`` (a difference fails the synth, naming
+            both flows). Its subnets need a route to the SageMaker API and to S3 (the handler
+            answers CloudFormation's presigned S3 URL): a NAT gateway, or a ``sagemaker.api``
+            interface endpoint and an S3 gateway endpoint. Default: none (Lambda's own
+            network).
+        :param vpc_subnets: the provider function's subnets in ``vpc``. Default: the VPC's
+            private subnets.
+        :param security_groups: the provider function's security groups. Default: a new
+            group that allows all outbound traffic.
+        :param provider_log_group_encryption_key: a KMS key that encrypts the provider
+            function's log group; a key of this app gets the key-policy statement that lets
+            CloudWatch Logs use it. Default: CloudWatch Logs' own encryption.
 
         A public-crowd work team's ``task_price`` must be one AWS lists for the flow's
         task type: custom, Textract forms or Rekognition moderation.
@@ -562,6 +583,13 @@ class FlowDefinition(FlowDefinitionBase):
         )
 
         if role is None:
+            acknowledge_compliance(
+                self._role,
+                "IAMNoInlinePolicy",
+                "The aws-cdk-lib pattern: grants add least-privilege statements to the role's "
+                "own policy (DefaultPolicy), attached to this one role; a managed policy would "
+                "hold the same statements and could be attached to other principals.",
+            )
             acknowledge_resource(
                 self._role,
                 output_objects,
@@ -570,7 +598,15 @@ class FlowDefinition(FlowDefinitionBase):
                 " only.",
             )
 
-        provider = FlowDefinitionProvider.of(self)
+        provider = FlowDefinitionProvider.of(
+            self,
+            ProviderSettings.of(
+                vpc=vpc,
+                vpc_subnets=vpc_subnets,
+                security_groups=security_groups,
+                log_group_encryption_key=provider_log_group_encryption_key,
+            ),
+        )
         provider.grant_pass_role(self._role)
         provider.grant_flow_definition(flow_definition_name)
 
@@ -677,6 +713,19 @@ class FlowDefinition(FlowDefinitionBase):
             "This is the output bucket's server access log bucket; logging its own "
             "access would recurse.",
         )
+        acknowledge_compliance(
+            access_logs,
+            "S3DefaultEncryptionKMS",
+            "These server access logs hold request metadata, not review results, and S3's "
+            "logging service writes them; SSE-S3 spares a key policy for that service and a "
+            "KMS request per log object. Pass your own output_bucket to choose its logging.",
+        )
+        acknowledge_compliance(
+            access_logs,
+            "S3BucketReplicationEnabled",
+            "Replication needs a destination bucket in another Region or account, which is the "
+            "user's to choose; these access logs are versioned and kept for a year.",
+        )
         output = s3.Bucket(
             self,
             "OutputBucket",
@@ -691,6 +740,12 @@ class FlowDefinition(FlowDefinitionBase):
             lifecycle_rules=_output_lifecycle(),
         )
         _deliver_access_logs(output, access_logs, _ACCESS_LOG_PREFIX)
+        acknowledge_compliance(
+            output,
+            "S3BucketReplicationEnabled",
+            "Replication needs a destination bucket in another Region or account, which is the "
+            "user's to choose: pass an output_bucket with replication configured to have it.",
+        )
         return output
 
     @property

@@ -6,23 +6,32 @@ CloudFormation has no flow-definition type. One Lambda function (the handler in
 itself, waits for each flow definition within its own invocation and answers
 CloudFormation's presigned URL. Four resources per stack: the function, its role, the
 role's policy and a log group; none per flow definition.
+
+Its VPC and log-group key are the stack's flows' ``vpc``, ``vpc_subnets``,
+``security_groups`` and ``provider_log_group_encryption_key`` (:class:`ProviderSettings`),
+which every flow of the stack must give alike.
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from constructs_a2i.core.errors import A2IValidationError
 from constructs_a2i.core.names import NAME_MAX_LENGTH, name_part
-from constructs_a2i.nag import acknowledge_resource
+from constructs_a2i.nag import acknowledge_compliance, acknowledge_resource
 from constructs_a2i.packaged_function import (
-    LOG_RETENTION,
+    check_vpc_props,
     lambda_role,
+    package_log_group,
     packaged_function,
     runtime_code,
     runtime_handler,
@@ -34,6 +43,7 @@ __all__ = [
     "SERVICE_TIMEOUT",
     "SERVICE_TIMEOUT_SECONDS",
     "FlowDefinitionProvider",
+    "ProviderSettings",
 ]
 
 FLOW_DEFINITION_RESOURCE_TYPE = "Custom::A2IFlowDefinition"
@@ -69,6 +79,45 @@ _MANAGE_ACTIONS = [
 ]
 
 
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Where the stack's provider function runs and what encrypts its logs.
+
+    Each ``FlowDefinition`` gives its own; all flows of a stack must give the same, since
+    one function serves them all (:meth:`FlowDefinitionProvider.of` refuses a difference).
+    """
+
+    vpc: ec2.IVpc | None = None
+    """The VPC the function runs in. Default: none (Lambda's own network)."""
+    vpc_subnets: ec2.SubnetSelection | None = None
+    """Its subnets in ``vpc``. Default: the VPC's private subnets."""
+    security_groups: tuple[ec2.ISecurityGroup, ...] | None = None
+    """Its security groups. Default: a new one that allows all outbound traffic."""
+    log_group_encryption_key: kms.IKey | None = None
+    """Encrypts its log group. Default: CloudWatch Logs' own encryption."""
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        log_group_encryption_key: kms.IKey | None = None,
+    ) -> ProviderSettings:
+        """The settings, ``security_groups`` as a tuple (so two lists of the same compare equal)."""
+        return cls(
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=tuple(security_groups) if security_groups is not None else None,
+            log_group_encryption_key=log_group_encryption_key,
+        )
+
+    def differences(self, other: ProviderSettings) -> list[str]:
+        """The names of the settings that differ between ``self`` and ``other``."""
+        return [f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
+
+
 class FlowDefinitionProvider(Construct):
     """The stack's flow-definition provider; get it with :meth:`of`.
 
@@ -81,22 +130,49 @@ class FlowDefinitionProvider(Construct):
     """
 
     @classmethod
-    def of(cls, scope: Construct) -> FlowDefinitionProvider:
-        """The provider of ``scope``'s stack, created on first use."""
+    def of(
+        cls, scope: Construct, settings: ProviderSettings | None = None
+    ) -> FlowDefinitionProvider:
+        """The provider of ``scope``'s stack, created on first use with ``settings``.
+
+        With ``settings``, an existing provider must have been created with the same ones
+        (the stack's flows share it); otherwise an ``A2IValidationError`` names the
+        settings that differ and the flow that set them first.
+        """
         stack = Stack.of(scope)
-        known = _PROVIDERS.get(stack)
-        if known is not None:
-            return known
-        existing = stack.node.try_find_child(_PROVIDER_ID)
-        provider = (
-            existing if isinstance(existing, FlowDefinitionProvider) else cls(stack, _PROVIDER_ID)
-        )
-        _PROVIDERS[stack] = provider
+        provider = _PROVIDERS.get(stack)
+        if provider is None:
+            existing = stack.node.try_find_child(_PROVIDER_ID)
+            if isinstance(existing, FlowDefinitionProvider):
+                provider = existing
+            else:
+                provider = cls(stack, _PROVIDER_ID, settings=settings, requested_by=scope.node.path)
+            _PROVIDERS[stack] = provider
+        if settings is not None:
+            provider._check_agrees(scope, settings)
         return provider
 
-    def __init__(self, scope: Construct, id: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: ProviderSettings | None = None,
+        requested_by: str | None = None,
+    ) -> None:
         super().__init__(scope, id)
-        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
+        self.settings = settings or ProviderSettings()
+        """The function's VPC and log-group key, as the stack's first flow gave them."""
+        self._requested_by = requested_by or self.node.path
+        check_vpc_props(
+            self._requested_by,
+            self.settings.vpc,
+            self.settings.vpc_subnets,
+            self.settings.security_groups,
+        )
+        self.log_group = package_log_group(
+            self, "Logs", encryption_key=self.settings.log_group_encryption_key
+        )
         self.role = lambda_role(
             self,
             "HandlerRole",
@@ -119,7 +195,35 @@ class FlowDefinitionProvider(Construct):
             log_group=self.log_group,
             timeout=FUNCTION_TIMEOUT,
             description="A2I flow definitions: create, wait until Active, update and delete",
+            vpc=self.settings.vpc,
+            vpc_subnets=self.settings.vpc_subnets,
+            security_groups=self.settings.security_groups,
         )
+        acknowledge_compliance(
+            self.function,
+            "LambdaDLQ",
+            "CloudFormation invokes this custom-resource handler and waits for its answer at "
+            "a presigned URL; a failure fails the stack's resource (ServiceTimeout), and a "
+            "dead-letter queue would store that URL, which the handler never logs or keeps.",
+        )
+        acknowledge_compliance(
+            self.function,
+            "LambdaConcurrency",
+            "Invoked only by CloudFormation, once per flow-definition change; reserving "
+            "concurrency would take from the account's unreserved pool and fail deployments "
+            "in accounts with a low concurrency limit, and protect no quota.",
+        )
+
+    def _check_agrees(self, scope: Construct, settings: ProviderSettings) -> None:
+        differing = self.settings.differences(settings)
+        if differing:
+            raise A2IValidationError(
+                f"{scope.node.path}: {', '.join(differing)} differ from what "
+                f"{self._requested_by} gave the stack's flow-definition provider; one "
+                f"function serves every flow definition of stack {Stack.of(self).node.path}, "
+                "so give all of them the same vpc, vpc_subnets, security_groups and "
+                "provider_log_group_encryption_key"
+            )
 
     @property
     def service_token(self) -> str:

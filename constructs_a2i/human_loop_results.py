@@ -6,21 +6,22 @@ from collections.abc import Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda_destinations as destinations
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_a2i.core import metrics
 from constructs_a2i.flow_definition import HUMAN_LOOP_FINAL_STATUSES, IFlowDefinition
 from constructs_a2i.loop_metrics import loop_metric
-from constructs_a2i.nag import acknowledge, acknowledge_resource
+from constructs_a2i.nag import acknowledge, acknowledge_compliance, acknowledge_resource
 from constructs_a2i.packaged_function import (
-    LOG_RETENTION,
     lambda_role,
+    package_log_group,
     packaged_function,
     runtime_code,
     runtime_handler,
@@ -84,6 +85,10 @@ class HumanLoopResults(Construct):
         flow_definition: IFlowDefinition,
         destination: sqs.IQueue,
         statuses: Sequence[str] = HUMAN_LOOP_FINAL_STATUSES,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        log_group_encryption_key: kms.IKey | None = None,
     ) -> None:
         """
         :param flow_definition: the flow whose loops are reported; its output bucket and
@@ -93,6 +98,17 @@ class HumanLoopResults(Construct):
         :param destination: the queue that receives one message per finished loop
             (standard or FIFO).
         :param statuses: which endings to report. Default: Completed, Failed and Stopped.
+        :param vpc: the VPC the function runs in; its subnets need a route to S3 and SQS
+            (a NAT gateway, or an S3 gateway endpoint and an SQS interface endpoint). S3 and
+            SQS call KMS on the function's behalf, and Lambda delivers the logs, with the
+            metrics in them, outside the VPC. Default: none (Lambda's own network).
+        :param vpc_subnets: the function's subnets in ``vpc``. Default: the VPC's private
+            subnets.
+        :param security_groups: the function's security groups. Default: a new group that
+            allows all outbound traffic.
+        :param log_group_encryption_key: a KMS key that encrypts the function's log group; a
+            key of this app gets the key-policy statement that lets CloudWatch Logs use it.
+            Default: CloudWatch Logs' own encryption.
         """
         super().__init__(scope, id)
         self.flow_definition = flow_definition
@@ -109,7 +125,7 @@ class HumanLoopResults(Construct):
         self.dead_letter_queue = secure_queue(
             self, "DeadLetterQueue", retention_period=DEAD_LETTER_RETENTION
         )
-        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
+        self.log_group = package_log_group(self, "Logs", encryption_key=log_group_encryption_key)
         role = lambda_role(
             self,
             "Role",
@@ -129,6 +145,9 @@ class HumanLoopResults(Construct):
                 "DESTINATION_QUEUE_URL": destination.queue_url,
             },
             description="Delivers each finished A2I human loop with its answers",
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=security_groups,
         )
         # An on-failure destination rather than the function's DeadLetterConfig: its record
         # carries the error as well as the event. Lambda takes destinations "in addition to
@@ -137,6 +156,20 @@ class HumanLoopResults(Construct):
             retry_attempts=FUNCTION_RETRY_ATTEMPTS,
             max_event_age=EVENT_MAX_AGE,
             on_failure=destinations.SqsDestination(self.dead_letter_queue),
+        )
+        acknowledge_compliance(
+            self.function,
+            "LambdaDLQ",
+            "Failed events go to an on-failure destination (dead_letter_queue), Lambda's newer "
+            "mechanism, whose record carries the error with the event (cdk-nag's "
+            "LambdaAsyncFailureDestination); a DeadLetterConfig as well would hold each twice.",
+        )
+        acknowledge_compliance(
+            self.function,
+            "LambdaConcurrency",
+            "It makes one S3 read and one SQS send per finished loop, under no tight quota; "
+            "reserved concurrency would take from the account's unreserved pool, and Lambda "
+            "keeps throttled events for up to six hours anyway.",
         )
         acknowledge(
             self.dead_letter_queue,

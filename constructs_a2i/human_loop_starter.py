@@ -19,10 +19,11 @@ from typing import Any
 import jsii
 from aws_cdk import Annotations, Aspects, Duration, IAspect, aws_s3, aws_sqs
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from constructs_a2i.core import metrics
@@ -35,9 +36,10 @@ from constructs_a2i.core.starter_settings import (
 )
 from constructs_a2i.flow_definition import IFlowDefinition
 from constructs_a2i.loop_metrics import loop_metric
+from constructs_a2i.nag import acknowledge_compliance
 from constructs_a2i.packaged_function import (
-    LOG_RETENTION,
     lambda_role,
+    package_log_group,
     packaged_function,
     runtime_code,
     runtime_handler,
@@ -215,6 +217,10 @@ class HumanLoopStarter(Construct):
         max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT,
         loop_name_prefix: str | None = None,
         on_conflict: str = DEFAULT_ON_CONFLICT,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        log_group_encryption_key: kms.IKey | None = None,
     ) -> None:
         """
         :param flow_definition: the flow whose loops are started.
@@ -247,6 +253,17 @@ class HumanLoopStarter(Construct):
             ``"succeed"`` logs a WARNING (outcome ``conflict``) and deletes it; ``"fail"``
             returns it to the queue on every delivery, so it reaches the dead-letter queue.
             Default: ``"succeed"``.
+        :param vpc: the VPC the function runs in; its subnets need a route to the A2I
+            runtime (a NAT gateway, or a VPC endpoint for it where AWS offers one). Lambda
+            itself polls the queue and delivers the logs, with the metrics in them, outside
+            the VPC. Default: none (Lambda's own network).
+        :param vpc_subnets: the function's subnets in ``vpc``. Default: the VPC's private
+            subnets.
+        :param security_groups: the function's security groups. Default: a new group that
+            allows all outbound traffic.
+        :param log_group_encryption_key: a KMS key that encrypts the function's log group; a
+            key of this app gets the key-policy statement that lets CloudWatch Logs use it.
+            Default: CloudWatch Logs' own encryption.
         """
         super().__init__(scope, id)
         self.flow_definition = flow_definition
@@ -291,7 +308,7 @@ class HumanLoopStarter(Construct):
 
         environment = self.settings.to_environment()
 
-        self.log_group = logs.LogGroup(self, "Logs", retention=LOG_RETENTION)
+        self.log_group = package_log_group(self, "Logs", encryption_key=log_group_encryption_key)
         role = lambda_role(
             self,
             "Role",
@@ -308,6 +325,23 @@ class HumanLoopStarter(Construct):
             timeout=_FUNCTION_TIMEOUT,
             environment=environment,
             description="Starts one A2I human loop per input, exactly once",
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=security_groups,
+        )
+        acknowledge_compliance(
+            self.function,
+            "LambdaDLQ",
+            "Only its SQS event source invokes it, synchronously; a function's dead-letter "
+            "queue serves asynchronous invocations only. Failed messages go to the queue's "
+            "own dead-letter queue after max_receive_count receives.",
+        )
+        acknowledge_compliance(
+            self.function,
+            "LambdaConcurrency",
+            "Concurrency is capped at the event source (max_concurrent_invocations, SQS's "
+            "MaximumConcurrency); reserved concurrency would throttle batches already received, "
+            "spending their receives, and take from the account's unreserved pool.",
         )
         self.function.add_event_source(
             sources.SqsEventSource(

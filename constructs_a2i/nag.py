@@ -28,7 +28,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import IConstruct, IValidation
 
 __all__ = [
+    "COMPLIANCE_PACKS",
     "acknowledge",
+    "acknowledge_compliance",
     "acknowledge_resource",
     "flatten_cfn_reference",
     "logical_id",
@@ -41,6 +43,17 @@ __all__ = [
 def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     """Acknowledge the cdk-nag ``rule`` (a finding id) on ``construct``, with ``reason``."""
     Validations.of(construct).acknowledge(Acknowledgment(id=rule, reason=reason))
+
+
+COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5")
+"""The cdk-nag compliance packs whose findings :func:`acknowledge_compliance` acknowledges."""
+
+
+def acknowledge_compliance(construct: IConstruct, rule: str, reason: str) -> None:
+    """Acknowledge ``rule`` (such as ``LambdaDLQ``) of every pack in :data:`COMPLIANCE_PACKS`
+    on ``construct`` (their finding ids are ``<pack>-<rule>``), with ``reason``."""
+    for pack in COMPLIANCE_PACKS:
+        acknowledge(construct, f"{pack}-{rule}", reason)
 
 
 def acknowledge_resource(

@@ -31,17 +31,21 @@ from aws_cdk import (
     IResolveContext,
     Lazy,
     RemovalPolicy,
+    Stack,
     Token,
 )
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from constructs_a2i.core.names import generated_name, hash_suffix
+from constructs_a2i.nag import acknowledge_compliance
+from constructs_a2i.packaged_function import check_vpc_props, package_log_group
 from constructs_a2i.task_price import TaskPrice
 from constructs_a2i.validation import (
     A2IValidationError,
@@ -129,6 +133,9 @@ class PrivateWorkteam(WorkteamBase):
         feature_plan: cognito.FeaturePlan = cognito.FeaturePlan.PLUS,
         user_pool_removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         outputs: bool = True,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        log_group_encryption_key: kms.IKey | None = None,
     ) -> None:
         """
         :param description: the work team's description, 1-200 characters. Default: one
@@ -167,9 +174,22 @@ class PrivateWorkteam(WorkteamBase):
             (``WorkteamArn``). A stack holds at most 200 outputs; with False there are none
             and :attr:`worker_portal_url` and :attr:`workteam_arn` still hold both.
             Default: True.
+        :param vpc: the VPC of the custom resource that points the app client at the
+            worker portal (aws-cdk-lib's ``AwsCustomResource``, whose one function per stack
+            is shared by every ``AwsCustomResource`` of the stack and takes the VPC of the
+            first). Its subnets need a route to Cognito's user pools API (``cognito-idp``) and
+            to S3 (CloudFormation's presigned response URL). Default: none.
+        :param vpc_subnets: its subnets in ``vpc``. Default: the VPC's private subnets.
+        :param log_group_encryption_key: a KMS key that encrypts that custom resource's log
+            group; a key of this app gets the key-policy statement that lets CloudWatch Logs
+            use it. Default: CloudWatch Logs' own encryption.
         """
         super().__init__(scope, id)
         path = self.node.path
+        check_vpc_props(path, vpc, vpc_subnets, None)
+        self._vpc = vpc
+        self._vpc_subnets = vpc_subnets
+        self._log_group_encryption_key = log_group_encryption_key
         _check_props(
             description=description,
             workteam_name=workteam_name,
@@ -405,7 +425,15 @@ class PrivateWorkteam(WorkteamBase):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Points the A2I workforce's Cognito app client at the worker portal",
         )
-        log_group = logs.LogGroup(self, "PortalUrlsLogs", retention=logs.RetentionDays.THREE_MONTHS)
+        inline_reason = (
+            "The aws-cdk-lib pattern: the custom resource's one statement "
+            "(cognito-idp:UpdateUserPoolClient on this user pool) is in a policy attached to "
+            "this one role; a managed policy would hold the same statement."
+        )
+        acknowledge_compliance(role, "IAMNoInlinePolicy", inline_reason)
+        log_group = package_log_group(
+            self, "PortalUrlsLogs", encryption_key=self._log_group_encryption_key
+        )
         log_group.grant_write(role)
         update = cr.AwsCustomResource(
             self,
@@ -424,9 +452,43 @@ class PrivateWorkteam(WorkteamBase):
             log_group=log_group,
             install_latest_aws_sdk=False,
             timeout=Duration.minutes(2),
+            vpc=self._vpc,
+            vpc_subnets=self._vpc_subnets,
         )
+        acknowledge_compliance(update, "IAMNoInlinePolicy", inline_reason)
+        self._acknowledge_custom_resource_function()
         update.node.add_dependency(self._workforce)
         update.node.add_dependency(client)
+
+    def _acknowledge_custom_resource_function(self) -> None:
+        """The findings of aws-cdk-lib's one ``AwsCustomResource`` function per stack that
+        hold whoever uses it: CloudFormation invokes it, once per change."""
+        stack = Stack.of(self)
+        function = stack.node.try_find_child(_AWS_CUSTOM_RESOURCE_FUNCTION_ID)
+        if function is None:  # aws-cdk-lib changed its id: nothing to acknowledge on
+            return
+        acknowledge_compliance(
+            function,
+            "LambdaDLQ",
+            "aws-cdk-lib's AwsCustomResource handler: CloudFormation invokes it and waits for "
+            "its answer at a presigned URL, so a failure fails the stack's resource; a "
+            "dead-letter queue would store that URL.",
+        )
+        acknowledge_compliance(
+            function,
+            "LambdaConcurrency",
+            "aws-cdk-lib's AwsCustomResource handler, invoked only by CloudFormation once per "
+            "change; reserving concurrency would take from the account's unreserved pool and "
+            "protect no quota.",
+        )
+        if self._vpc is None:
+            acknowledge_compliance(
+                function,
+                "LambdaInsideVPC",
+                "aws-cdk-lib's AwsCustomResource handler calls the public Cognito API once per "
+                "change; pass vpc to PrivateWorkteam to run it in yours (the first "
+                "AwsCustomResource of a stack chooses its VPC).",
+            )
 
     @property
     def workteam_arn(self) -> str:
@@ -545,6 +607,10 @@ class _PortalClientSettings:
         rendered = self._client._render_properties(self._client._cfn_properties)
         settings = {k: v for k, v in rendered.items() if k not in _NOT_UPDATABLE}
         return {**settings, **self._extra}
+
+
+_AWS_CUSTOM_RESOURCE_FUNCTION_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+"""The construct id of aws-cdk-lib's AwsCustomResource singleton function in a stack."""
 
 
 def _default_domain_prefix(path: str) -> str:

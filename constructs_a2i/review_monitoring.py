@@ -20,10 +20,18 @@ from constructs import Construct
 
 from constructs_a2i.core.errors import A2IValidationError
 from constructs_a2i.core.metrics import (
+    ANSWERS_PER_LOOP,
     FAILURE_CODES,
+    LOOP_CONFLICTS,
+    LOOPS_ALREADY_STARTED,
     LOOPS_COMPLETED,
     LOOPS_FAILED,
     LOOPS_STARTED,
+    LOOPS_STOPPED,
+    MESSAGES_MALFORMED,
+    MESSAGES_SKIPPED,
+    START_HUMAN_LOOP_LATENCY,
+    THROTTLED_RETRIES,
     TIME_TO_COMPLETE,
 )
 from constructs_a2i.flow_definition import IFlowDefinition
@@ -92,7 +100,11 @@ class ReviewMonitoring(Construct):
 
     A missing data point never alarms (the metrics are emitted only when something happens).
     The dashboard (``dashboard``) graphs loops started against completed, time to complete
-    (p50 and p90), failures by code, and the dead-letter queues' depth.
+    (p50 and p90), failures by code and the dead-letter queues' depth; with ``starter``, what
+    became of the other inputs (already started, conflicts, skipped, malformed, throttled
+    retries), StartHumanLoop latency and the age of the oldest waiting input; with
+    ``results``, stopped loops and answers per loop; and the watched functions' errors. So
+    every metric the package's functions emit, and every metric an alarm watches, is graphed.
     """
 
     def __init__(
@@ -241,6 +253,44 @@ class ReviewMonitoring(Construct):
                 stacked=True,
             ),
         ]
+        if starter is not None:
+            widgets += [
+                cloudwatch.GraphWidget(
+                    title="Inputs not started as new loops",
+                    left=[
+                        metric(name, label=name)
+                        for name in (
+                            LOOPS_ALREADY_STARTED,
+                            LOOP_CONFLICTS,
+                            MESSAGES_SKIPPED,
+                            MESSAGES_MALFORMED,
+                            THROTTLED_RETRIES,
+                        )
+                    ],
+                    width=12,
+                ),
+                cloudwatch.GraphWidget(
+                    title="StartHumanLoop latency (milliseconds)",
+                    left=[
+                        metric(START_HUMAN_LOOP_LATENCY, statistic=stat, label=stat)
+                        for stat in (cloudwatch.Stats.p(50), cloudwatch.Stats.p(90))
+                    ],
+                    width=12,
+                ),
+            ]
+        if results is not None:
+            widgets.append(
+                cloudwatch.GraphWidget(
+                    title="Loops stopped; answers per loop",
+                    left=[metric(LOOPS_STOPPED, label=LOOPS_STOPPED)],
+                    right=[
+                        metric(
+                            ANSWERS_PER_LOOP, statistic=cloudwatch.Stats.AVERAGE, label="Answers"
+                        )
+                    ],
+                    width=12,
+                )
+            )
         if watched.dead_letter_queues:
             widgets.append(
                 cloudwatch.GraphWidget(
@@ -250,6 +300,31 @@ class ReviewMonitoring(Construct):
                             period=period, statistic=cloudwatch.Stats.MAXIMUM, label=label
                         )
                         for label, queue in watched.dead_letter_queues
+                    ],
+                    width=12,
+                )
+            )
+        if watched.functions:
+            widgets.append(
+                cloudwatch.GraphWidget(
+                    title="Function errors",
+                    left=[
+                        function.metric_errors(
+                            period=period, statistic=cloudwatch.Stats.SUM, label=label
+                        )
+                        for label, function in watched.functions
+                    ],
+                    width=12,
+                )
+            )
+        if watched.input_queue is not None:
+            widgets.append(
+                cloudwatch.GraphWidget(
+                    title="Oldest input waiting (seconds)",
+                    left=[
+                        watched.input_queue.metric_approximate_age_of_oldest_message(
+                            period=period, statistic=cloudwatch.Stats.MAXIMUM, label="Input queue"
+                        )
                     ],
                     width=12,
                 )

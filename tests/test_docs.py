@@ -32,6 +32,7 @@ GUIDE_PAGES = (
     "a2i-command",
     "report",
     "security",
+    "monitoring",
     "testing",
     "benchmarks",
     "architecture",

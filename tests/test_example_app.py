@@ -1,4 +1,4 @@
-"""The example app: snapshot, cdk-nag (AwsSolutions) and cfn-lint."""
+"""The example app: snapshot, cdk-nag (AwsSolutions, HIPAA Security, NIST 800-53 R5), cfn-lint."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 
 import app as example
 from tests.lint import cfn_lint_errors
@@ -60,8 +60,13 @@ def test_cfn_lint_would_catch_an_error(example_app_template: dict[str, Any]) -> 
     assert cfn_lint_errors(broken)
 
 
+NAG_PACKS = (AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks)
+"""The cdk-nag packs the example app and the examples pass without an unacknowledged finding."""
+
+
 def nag_violations(app: App) -> list[tuple[str, str]]:
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    """The unacknowledged findings of every pack in :data:`NAG_PACKS` (rule, construct path)."""
+    Validations.of(app).add_plugins(*(pack(app) for pack in NAG_PACKS))
     try:
         app.synth()
     except Exception as error:  # the CDK raises when a validation plugin reports errors
@@ -83,15 +88,29 @@ def test_cdk_nag_finds_nothing_unacknowledged() -> None:
 
 
 def test_cdk_nag_runs_and_would_report() -> None:
-    """The same check reports a finding once an acknowledgment is missing."""
+    """The same check reports each pack's findings once an acknowledgment is missing: the
+    library acknowledges its own resources only, never the user's beside them."""
+    from aws_cdk import aws_logs as logs
     from aws_cdk import aws_s3 as s3
 
     with tempfile.TemporaryDirectory() as outdir:
         app = example.build_app(App(outdir=outdir))
         stack = app.node.find_child("TextReviewExample")
         s3.Bucket(stack, "UnloggedBucket")  # type: ignore[arg-type]
-        rules = {rule for rule, _ in nag_violations(app)}
-        assert "AwsSolutions-S1" in rules
+        logs.LogGroup(stack, "UserLogs")  # type: ignore[arg-type]
+        violations = set(nag_violations(app))
+        assert ("AwsSolutions-S1", "TextReviewExample/UnloggedBucket/Resource") in violations
+        for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+            assert (
+                f"{pack}-S3BucketReplicationEnabled",
+                "TextReviewExample/UnloggedBucket/Resource",
+            ) in violations
+            assert (
+                f"{pack}-CloudWatchLogGroupEncrypted",
+                "TextReviewExample/UserLogs/Resource",
+            ) in violations
+        # Nothing but the two new resources is reported.
+        assert {path.split("/")[1] for _, path in violations} == {"UnloggedBucket", "UserLogs"}
 
 
 def test_acknowledgments_carry_reasons() -> None:
@@ -111,3 +130,33 @@ def test_acknowledgments_carry_reasons() -> None:
     rules = {where.split(" ", 1)[1] for where in acknowledged}
     # The provider's one wildcard: the names the stack's generated flow names can have.
     assert any(rule.endswith(":flow-definition/textreviewexample-*]") for rule in rules)
+
+
+def test_example_monitors_its_review_and_alarms_an_encrypted_topic(
+    example_app_template: dict[str, Any],
+) -> None:
+    from constructs_a2i.core.metrics import METRIC_UNITS, NAMESPACE
+
+    resources = example_app_template["Resources"]
+    (topic_id,) = [k for k, v in resources.items() if v["Type"] == "AWS::SNS::Topic"]
+    topic = resources[topic_id]["Properties"]
+    key = resources[topic["KmsMasterKeyId"]["Fn::GetAtt"][0]]["Properties"]
+    # CloudWatch may use the topic's key: without it, alarm notifications are dropped.
+    assert any(
+        s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        and set(s["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+        for s in key["KeyPolicy"]["Statement"]
+    )
+    alarms = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::CloudWatch::Alarm"]
+    assert len(alarms) == 7
+    assert all(a["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
+    (dashboard,) = [v for v in resources.values() if v["Type"] == "AWS::CloudWatch::Dashboard"]
+    body = "".join(
+        p if isinstance(p, str) else "TOKEN"
+        for p in dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    )
+    graphed = {
+        (m[0], m[1]) for w in json.loads(body)["widgets"] for m in w["properties"]["metrics"]
+    }
+    # Every metric the example's starter and results functions emit is on the dashboard.
+    assert {(NAMESPACE, name) for name in METRIC_UNITS} <= graphed

@@ -1,7 +1,7 @@
 """The three integration examples: snapshots, cfn-lint, cdk-nag and what each shows.
 
-Each example is synthesized once per test process, with the AwsSolutions checks, into a
-temporary cloud assembly; every test reads that assembly.
+Each example is synthesized once per test process, with cdk-nag's AwsSolutions, HIPAA
+Security and NIST 800-53 R5 checks, into a temporary cloud assembly; every test reads it.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from typing import Any, NamedTuple
 import pytest
 from aws_cdk import App, Validations
 from aws_cdk import aws_s3 as s3
-from cdk_nag import AwsSolutionsChecks
 
 from constructs_a2i import TaskPrice
 from tests.conftest import ROOT
 from tests.lint import cfn_lint_errors
+from tests.test_example_app import NAG_PACKS
 
 ASSET_HASH = re.compile(r"[0-9a-f]{64}")
 
@@ -42,7 +42,7 @@ class Synthesized(NamedTuple):
 
 def synth_with_nag(app: App, stack_name: str) -> Synthesized:
     """Synthesize ``app`` with cdk-nag; the template and the unacknowledged findings."""
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    Validations.of(app).add_plugins(*(pack(app) for pack in NAG_PACKS))
     try:
         app.synth()
     except Exception as error:  # the CDK raises when a validation plugin reports errors
@@ -197,7 +197,13 @@ def test_textract_example_joins_the_existing_workforce_with_conditions(
         if p["Properties"]["PolicyName"].startswith("DocumentAnalyzer")
         for s in p["Properties"]["PolicyDocument"]["Statement"]
     }
-    assert actions == {"textract:AnalyzeDocument", "sagemaker:StartHumanLoop", "s3:GetObject"}
+    # kms:Decrypt: Textract reads the SSE-KMS documents with the caller's permissions.
+    assert actions == {
+        "textract:AnalyzeDocument",
+        "sagemaker:StartHumanLoop",
+        "s3:GetObject",
+        "kms:Decrypt",
+    }
 
 
 def test_rekognition_example_pays_the_public_crowd(
@@ -224,7 +230,11 @@ def test_cdk_nag_would_report_a_missing_acknowledgment(tmp_path: Path) -> None:
     stack = app.node.find_child(EXAMPLES["rekognition_moderation_review"])
     s3.Bucket(stack, "UnloggedBucket")
     rules = {rule for rule, _ in synth_with_nag(app, stack.node.id).violations}
-    assert "AwsSolutions-S1" in rules
+    assert {
+        "AwsSolutions-S1",
+        "HIPAA.Security-S3BucketReplicationEnabled",
+        "NIST.800.53.R5-S3BucketReplicationEnabled",
+    } <= rules
 
 
 def test_examples_synthesize_as_scripts(tmp_path: Path) -> None:

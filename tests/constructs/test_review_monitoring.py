@@ -14,6 +14,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match, Template
 
 from constructs_a2i import A2IValidationError, HumanLoopResults, HumanLoopStarter
+from constructs_a2i.core.metrics import METRIC_UNITS
 from constructs_a2i.loop_metrics import loop_metric
 from constructs_a2i.review_monitoring import ReviewMonitoring
 from tests.conftest import TEST_ENV
@@ -211,7 +212,12 @@ def test_dashboard_widgets(synthesized: tuple[dict[str, Any], Any]) -> None:
         "Loops started and completed (TOKEN)",
         "Time to complete (seconds)",
         "Failed loops by code",
+        "Inputs not started as new loops",
+        "StartHumanLoop latency (milliseconds)",
+        "Loops stopped; answers per loop",
         "Dead-letter queue depth",
+        "Function errors",
+        "Oldest input waiting (seconds)",
     }
     started = widgets["Loops started and completed (TOKEN)"]["metrics"]
     assert [m[:4] for m in started] == [
@@ -231,6 +237,28 @@ def test_dashboard_widgets(synthesized: tuple[dict[str, Any], Any]) -> None:
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Starter"),
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Results"),
     ]
+
+
+def test_the_dashboard_graphs_every_metric_emitted_and_every_metric_alarmed(
+    synthesized: tuple[dict[str, Any], Any],
+) -> None:
+    template = synthesized[0]
+    graphed = {
+        (m[0], m[1])
+        for w in _dashboard_body(template)["widgets"]
+        for m in w["properties"]["metrics"]
+    }
+    assert {("ConstructsA2I", name) for name in METRIC_UNITS} <= graphed
+    alarmed = {
+        (props["Namespace"], props["MetricName"])
+        for props in (
+            r["Properties"]
+            for r in template["Resources"].values()
+            if r["Type"] == "AWS::CloudWatch::Alarm"
+        )
+        if "MetricName" in props  # the no-completions alarm is a math expression on two
+    }
+    assert alarmed <= graphed
 
 
 def test_cfn_lint_clean(synthesized: tuple[dict[str, Any], Any]) -> None:
