@@ -17,7 +17,7 @@ from constructs import Construct
 
 from constructs_a2i.core import metrics
 from constructs_a2i.flow_definition import HUMAN_LOOP_FINAL_STATUSES, IFlowDefinition
-from constructs_a2i.loop_metrics import loop_metric
+from constructs_a2i.loop_metrics import AVERAGE, SUM, loop_metric
 from constructs_a2i.nag import acknowledge, acknowledge_compliance, acknowledge_resource
 from constructs_a2i.packaged_function import (
     lambda_role,
@@ -211,7 +211,7 @@ class HumanLoopResults(Construct):
     def metric_loops_completed(
         self,
         *,
-        statistic: str = cloudwatch.Stats.SUM,
+        statistic: str = SUM,
         period: Duration | None = None,
     ) -> cloudwatch.Metric:
         """Loops of the flow that completed.
@@ -225,7 +225,7 @@ class HumanLoopResults(Construct):
     def metric_loops_failed(
         self,
         *,
-        statistic: str = cloudwatch.Stats.SUM,
+        statistic: str = SUM,
         period: Duration | None = None,
         failure_code: str | None = None,
     ) -> cloudwatch.Metric:
@@ -244,7 +244,7 @@ class HumanLoopResults(Construct):
     def metric_loops_stopped(
         self,
         *,
-        statistic: str = cloudwatch.Stats.SUM,
+        statistic: str = SUM,
         period: Duration | None = None,
     ) -> cloudwatch.Metric:
         """Loops of the flow that were stopped.
@@ -272,7 +272,7 @@ class HumanLoopResults(Construct):
     def metric_answers_per_loop(
         self,
         *,
-        statistic: str = cloudwatch.Stats.AVERAGE,
+        statistic: str = AVERAGE,
         period: Duration | None = None,
     ) -> cloudwatch.Metric:
         """Answers per finished loop.

@@ -35,9 +35,10 @@ from constructs_a2i.core.starter_settings import (
     StarterSettings,
 )
 from constructs_a2i.flow_definition import IFlowDefinition
-from constructs_a2i.loop_metrics import loop_metric
+from constructs_a2i.loop_metrics import SUM, loop_metric
 from constructs_a2i.nag import acknowledge_compliance
 from constructs_a2i.packaged_function import (
+    LAMBDA_MEMORY_SIZE,
     lambda_role,
     package_log_group,
     packaged_function,
@@ -55,12 +56,18 @@ __all__ = [
     "CONTENT_CLASSIFIERS",
     "DEFAULT_MAX_RECEIVE_COUNT",
     "ON_CONFLICT_CHOICES",
+    "STARTER_MEMORY_SIZE",
     "Activation",
     "HumanLoopStarter",
     "StarterSource",
 ]
 
 _FUNCTION_TIMEOUT = Duration.minutes(1)
+
+STARTER_MEMORY_SIZE = 1024
+"""The starter function's default memory in MB: its threads keep up to ``max_concurrency``
+calls in flight, so its CPU share (memory / 1769 MB) decides how fast a batch goes
+(``bench/starter_memory.py``'s throughput-per-cost curve, in the benchmarks guide)."""
 
 DEFAULT_MAX_RECEIVE_COUNT = 20
 """Receives before a message of the starter's own queue goes to its dead-letter queue.
@@ -221,6 +228,7 @@ class HumanLoopStarter(Construct):
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
         log_group_encryption_key: kms.IKey | None = None,
+        memory_size: int = STARTER_MEMORY_SIZE,
     ) -> None:
         """
         :param flow_definition: the flow whose loops are started.
@@ -264,8 +272,14 @@ class HumanLoopStarter(Construct):
         :param log_group_encryption_key: a KMS key that encrypts the function's log group; a
             key of this app gets the key-policy statement that lets CloudWatch Logs use it.
             Default: CloudWatch Logs' own encryption.
+        :param memory_size: the function's memory in MB (128-10240); Lambda gives it CPU in
+            proportion (a full vCPU at 1769 MB). Default: 1024, the best throughput per cost
+            of ``bench/starter_memory.py``'s curve that keeps a batch of 10 at least 5x faster
+            than one-by-one calls at 50 ms of API latency (256 MB makes the starter CPU-bound:
+            about 3x). 512 MB costs less where the measured CPU per message is 1.5 ms or less.
         """
         super().__init__(scope, id)
+        check_int_range("memory_size", memory_size, *LAMBDA_MEMORY_SIZE)
         self.flow_definition = flow_definition
         """The flow whose loops this construct handles (its metrics' dimension)."""
         source = source or StarterSource.sqs()
@@ -325,6 +339,7 @@ class HumanLoopStarter(Construct):
             timeout=_FUNCTION_TIMEOUT,
             environment=environment,
             description="Starts one A2I human loop per input, exactly once",
+            memory_size=memory_size,
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=security_groups,
@@ -388,7 +403,7 @@ class HumanLoopStarter(Construct):
         return reserved_concurrency
 
     def metric_loops_started(
-        self, *, statistic: str = cloudwatch.Stats.SUM, period: Duration | None = None
+        self, *, statistic: str = SUM, period: Duration | None = None
     ) -> cloudwatch.Metric:
         """Human loops this starter started.
 
@@ -399,7 +414,7 @@ class HumanLoopStarter(Construct):
         )
 
     def metric_loops_already_started(
-        self, *, statistic: str = cloudwatch.Stats.SUM, period: Duration | None = None
+        self, *, statistic: str = SUM, period: Duration | None = None
     ) -> cloudwatch.Metric:
         """Messages whose loop existed already (redelivered or duplicate input).
 
@@ -410,7 +425,7 @@ class HumanLoopStarter(Construct):
         )
 
     def metric_loop_conflicts(
-        self, *, statistic: str = cloudwatch.Stats.SUM, period: Duration | None = None
+        self, *, statistic: str = SUM, period: Duration | None = None
     ) -> cloudwatch.Metric:
         """Messages whose id was used before with other content.
 
@@ -421,7 +436,7 @@ class HumanLoopStarter(Construct):
         )
 
     def metric_messages_skipped(
-        self, *, statistic: str = cloudwatch.Stats.SUM, period: Duration | None = None
+        self, *, statistic: str = SUM, period: Duration | None = None
     ) -> cloudwatch.Metric:
         """Messages the activation condition skipped.
 
@@ -432,7 +447,7 @@ class HumanLoopStarter(Construct):
         )
 
     def metric_messages_malformed(
-        self, *, statistic: str = cloudwatch.Stats.SUM, period: Duration | None = None
+        self, *, statistic: str = SUM, period: Duration | None = None
     ) -> cloudwatch.Metric:
         """Messages that could not be read (malformed).
 
@@ -443,7 +458,7 @@ class HumanLoopStarter(Construct):
         )
 
     def metric_throttled_retries(
-        self, *, statistic: str = cloudwatch.Stats.SUM, period: Duration | None = None
+        self, *, statistic: str = SUM, period: Duration | None = None
     ) -> cloudwatch.Metric:
         """StartHumanLoop calls A2I throttled.
 

@@ -21,7 +21,14 @@ from constructs_a2i.core.metrics import (
 )
 from constructs_a2i.flow_definition import IFlowDefinition
 
-__all__ = ["DEFAULT_PERIOD", "loop_metric"]
+__all__ = ["AVERAGE", "DEFAULT_PERIOD", "SUM", "loop_metric"]
+
+# The values of cloudwatch.Stats.SUM and .AVERAGE (a test compares them), written out so that
+# the metric_* methods' defaults cost no call into the jsii kernel when the package is imported.
+SUM = "Sum"
+"""The ``Sum`` statistic (``aws_cloudwatch.Stats.SUM``)."""
+AVERAGE = "Average"
+"""The ``Average`` statistic (``aws_cloudwatch.Stats.AVERAGE``)."""
 
 DEFAULT_PERIOD = Duration.minutes(5)
 """The default period of the metrics (and of ReviewMonitoring's alarms and graphs)."""
@@ -31,7 +38,7 @@ def loop_metric(
     flow_definition: IFlowDefinition,
     metric_name: str,
     *,
-    statistic: str = cloudwatch.Stats.SUM,
+    statistic: str = SUM,
     period: Duration | None = None,
     failure_code: str | None = None,
     label: str | None = None,

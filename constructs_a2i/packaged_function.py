@@ -28,6 +28,8 @@ from constructs_a2i.nag import acknowledge, acknowledge_compliance
 from constructs_a2i.validation import A2IValidationError
 
 __all__ = [
+    "DEFAULT_MEMORY_SIZE",
+    "LAMBDA_MEMORY_SIZE",
     "LOG_RETENTION",
     "VPC_ENI_ACTIONS",
     "check_vpc_props",
@@ -62,6 +64,11 @@ _LOGS_KEY_ACTIONS = [
 
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 """How long the package's functions keep their logs."""
+LAMBDA_MEMORY_SIZE = (128, 10240)
+"""The memory sizes (MB) Lambda accepts, lowest and highest."""
+DEFAULT_MEMORY_SIZE = 256
+"""Memory (MB) of the package's functions that wait on one AWS call at a time (the
+starter, which keeps many calls in flight, has its own default)."""
 
 
 @cache
@@ -174,9 +181,10 @@ def packaged_function(
     vpc: ec2.IVpc | None = None,
     vpc_subnets: ec2.SubnetSelection | None = None,
     security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+    memory_size: int = DEFAULT_MEMORY_SIZE,
     **props: Any,
 ) -> lambda_.Function:
-    """A function running package code with the package's runtime and memory size.
+    """A function running package code with the package's runtime, ``memory_size`` MB.
 
     With ``vpc``, it runs in ``vpc_subnets`` of it (default: the private subnets) with
     ``security_groups`` (default: a new group that allows all outbound traffic), and its
@@ -205,7 +213,7 @@ def packaged_function(
         code=code,
         role=role,
         timeout=timeout,
-        memory_size=256,
+        memory_size=memory_size,
         environment=dict(environment) if environment else None,
         log_group=log_group,
         description=description,

@@ -153,6 +153,26 @@ class TestStarterDefaults:
 
 
 class TestStarterOptions:
+    def test_memory_size_defaults_to_the_curves_pick_and_is_checked(self) -> None:
+        from constructs_a2i.human_loop_starter import STARTER_MEMORY_SIZE
+
+        stack = new_stack()
+        flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
+        HumanLoopStarter(stack, "Standard", flow_definition=flow)
+        HumanLoopStarter(stack, "Small", flow_definition=flow, memory_size=512)
+        template = Template.from_stack(stack).to_json()
+        sizes = {
+            key: function["Properties"]["MemorySize"]
+            for key, function in resources(template, "AWS::Lambda::Function").items()
+            if key.startswith(("Standard", "Small"))
+        }
+        assert STARTER_MEMORY_SIZE == 1024
+        assert sorted(sizes.values()) == [512, 1024]
+        assert next(v for k, v in sizes.items() if k.startswith("Standard")) == 1024
+        for bad in (127, 10241):
+            with pytest.raises(A2IValidationError, match=rf"memory_size .*128.*10240.*{bad}"):
+                HumanLoopStarter(stack, f"Bad{bad}", flow_definition=flow, memory_size=bad)
+
     def test_options_reach_the_environment(self) -> None:
         stack = new_stack()
         flow = FlowDefinition.from_flow_definition_arn(stack, "Flow", FLOW_ARN)
