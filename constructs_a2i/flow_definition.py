@@ -58,7 +58,12 @@ from constructs_a2i.flow_definition_provider import (
     ProviderSettings,
 )
 from constructs_a2i.human_task_ui import IHumanTaskUi
-from constructs_a2i.nag import acknowledge, acknowledge_compliance, acknowledge_resource
+from constructs_a2i.nag import (
+    acknowledge_all,
+    acknowledge_compliance,
+    acknowledge_resource,
+    compliance_findings,
+)
 from constructs_a2i.task_price import TaskPrice
 from constructs_a2i.validation import (
     A2IValidationError,
@@ -707,24 +712,25 @@ class FlowDefinition(FlowDefinitionBase):
             removal_policy=RemovalPolicy.RETAIN,
             lifecycle_rules=_access_log_lifecycle(),
         )
-        acknowledge(
+        acknowledge_all(
             access_logs,
-            "AwsSolutions-S1",
-            "This is the output bucket's server access log bucket; logging its own "
-            "access would recurse.",
-        )
-        acknowledge_compliance(
-            access_logs,
-            "S3DefaultEncryptionKMS",
-            "These server access logs hold request metadata, not review results, and S3's "
-            "logging service writes them; SSE-S3 spares a key policy for that service and a "
-            "KMS request per log object. Pass your own output_bucket to choose its logging.",
-        )
-        acknowledge_compliance(
-            access_logs,
-            "S3BucketReplicationEnabled",
-            "Replication needs a destination bucket in another Region or account, which is the "
-            "user's to choose; these access logs are versioned and kept for a year.",
+            {
+                "AwsSolutions-S1": "This is the output bucket's server access log bucket; "
+                "logging its own access would recurse.",
+                **compliance_findings(
+                    "S3DefaultEncryptionKMS",
+                    "These server access logs hold request metadata, not review results, and "
+                    "S3's logging service writes them; SSE-S3 spares a key policy for that "
+                    "service and a KMS request per log object. Pass your own output_bucket to "
+                    "choose its logging.",
+                ),
+                **compliance_findings(
+                    "S3BucketReplicationEnabled",
+                    "Replication needs a destination bucket in another Region or account, "
+                    "which is the user's to choose; these access logs are versioned and kept "
+                    "for a year.",
+                ),
+            },
         )
         output = s3.Bucket(
             self,

@@ -27,7 +27,11 @@ from constructs import Construct
 
 from constructs_a2i.core.errors import A2IValidationError
 from constructs_a2i.core.names import NAME_MAX_LENGTH, name_part
-from constructs_a2i.nag import acknowledge_compliance, acknowledge_resource
+from constructs_a2i.nag import (
+    acknowledge_all,
+    acknowledge_resource,
+    compliance_findings,
+)
 from constructs_a2i.packaged_function import (
     check_vpc_props,
     lambda_role,
@@ -199,19 +203,23 @@ class FlowDefinitionProvider(Construct):
             vpc_subnets=self.settings.vpc_subnets,
             security_groups=self.settings.security_groups,
         )
-        acknowledge_compliance(
+        acknowledge_all(
             self.function,
-            "LambdaDLQ",
-            "CloudFormation invokes this custom-resource handler and waits for its answer at "
-            "a presigned URL; a failure fails the stack's resource (ServiceTimeout), and a "
-            "dead-letter queue would store that URL, which the handler never logs or keeps.",
-        )
-        acknowledge_compliance(
-            self.function,
-            "LambdaConcurrency",
-            "Invoked only by CloudFormation, once per flow-definition change; reserving "
-            "concurrency would take from the account's unreserved pool and fail deployments "
-            "in accounts with a low concurrency limit, and protect no quota.",
+            {
+                **compliance_findings(
+                    "LambdaDLQ",
+                    "CloudFormation invokes this custom-resource handler and waits for its answer "
+                    "at a presigned URL; a failure fails the stack's resource (ServiceTimeout), "
+                    "and a dead-letter queue would store that URL, which the handler never logs "
+                    "or keeps.",
+                ),
+                **compliance_findings(
+                    "LambdaConcurrency",
+                    "Invoked only by CloudFormation, once per flow-definition change; reserving "
+                    "concurrency would take from the account's unreserved pool and fail "
+                    "deployments in accounts with a low concurrency limit, and protect no quota.",
+                ),
+            },
         )
 
     def _check_agrees(self, scope: Construct, settings: ProviderSettings) -> None:

@@ -18,7 +18,12 @@ from constructs import Construct
 from constructs_a2i.core import metrics
 from constructs_a2i.flow_definition import HUMAN_LOOP_FINAL_STATUSES, IFlowDefinition
 from constructs_a2i.loop_metrics import AVERAGE, SUM, loop_metric
-from constructs_a2i.nag import acknowledge, acknowledge_compliance, acknowledge_resource
+from constructs_a2i.nag import (
+    acknowledge,
+    acknowledge_all,
+    acknowledge_resource,
+    compliance_findings,
+)
 from constructs_a2i.packaged_function import (
     lambda_role,
     package_log_group,
@@ -157,19 +162,23 @@ class HumanLoopResults(Construct):
             max_event_age=EVENT_MAX_AGE,
             on_failure=destinations.SqsDestination(self.dead_letter_queue),
         )
-        acknowledge_compliance(
+        acknowledge_all(
             self.function,
-            "LambdaDLQ",
-            "Failed events go to an on-failure destination (dead_letter_queue), Lambda's newer "
-            "mechanism, whose record carries the error with the event (cdk-nag's "
-            "LambdaAsyncFailureDestination); a DeadLetterConfig as well would hold each twice.",
-        )
-        acknowledge_compliance(
-            self.function,
-            "LambdaConcurrency",
-            "It makes one S3 read and one SQS send per finished loop, under no tight quota; "
-            "reserved concurrency would take from the account's unreserved pool, and Lambda "
-            "keeps throttled events for up to six hours anyway.",
+            {
+                **compliance_findings(
+                    "LambdaDLQ",
+                    "Failed events go to an on-failure destination (dead_letter_queue), Lambda's "
+                    "newer mechanism, whose record carries the error with the event (cdk-nag's "
+                    "LambdaAsyncFailureDestination); a DeadLetterConfig as well would hold each "
+                    "twice.",
+                ),
+                **compliance_findings(
+                    "LambdaConcurrency",
+                    "It makes one S3 read and one SQS send per finished loop, under no tight "
+                    "quota; reserved concurrency would take from the account's unreserved pool, "
+                    "and Lambda keeps throttled events for up to six hours anyway.",
+                ),
+            },
         )
         acknowledge(
             self.dead_letter_queue,

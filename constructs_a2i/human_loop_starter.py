@@ -36,7 +36,7 @@ from constructs_a2i.core.starter_settings import (
 )
 from constructs_a2i.flow_definition import IFlowDefinition
 from constructs_a2i.loop_metrics import SUM, loop_metric
-from constructs_a2i.nag import acknowledge_compliance
+from constructs_a2i.nag import acknowledge_all, compliance_findings
 from constructs_a2i.packaged_function import (
     LAMBDA_MEMORY_SIZE,
     lambda_role,
@@ -344,19 +344,23 @@ class HumanLoopStarter(Construct):
             vpc_subnets=vpc_subnets,
             security_groups=security_groups,
         )
-        acknowledge_compliance(
+        acknowledge_all(
             self.function,
-            "LambdaDLQ",
-            "Only its SQS event source invokes it, synchronously; a function's dead-letter "
-            "queue serves asynchronous invocations only. Failed messages go to the queue's "
-            "own dead-letter queue after max_receive_count receives.",
-        )
-        acknowledge_compliance(
-            self.function,
-            "LambdaConcurrency",
-            "Concurrency is capped at the event source (max_concurrent_invocations, SQS's "
-            "MaximumConcurrency); reserved concurrency would throttle batches already received, "
-            "spending their receives, and take from the account's unreserved pool.",
+            {
+                **compliance_findings(
+                    "LambdaDLQ",
+                    "Only its SQS event source invokes it, synchronously; a function's dead-letter "
+                    "queue serves asynchronous invocations only. Failed messages go to the queue's "
+                    "own dead-letter queue after max_receive_count receives.",
+                ),
+                **compliance_findings(
+                    "LambdaConcurrency",
+                    "Concurrency is capped at the event source (max_concurrent_invocations, SQS's "
+                    "MaximumConcurrency); reserved concurrency would throttle batches already "
+                    "received, spending their receives, and take from the account's unreserved "
+                    "pool.",
+                ),
+            },
         )
         self.function.add_event_source(
             sources.SqsEventSource(

@@ -20,6 +20,7 @@ flattens it as cdk-nag does and acknowledges that id.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import jsii
@@ -30,8 +31,10 @@ from constructs import IConstruct, IValidation
 __all__ = [
     "COMPLIANCE_PACKS",
     "acknowledge",
+    "acknowledge_all",
     "acknowledge_compliance",
     "acknowledge_resource",
+    "compliance_findings",
     "flatten_cfn_reference",
     "logical_id",
     "nag_arn",
@@ -42,7 +45,18 @@ __all__ = [
 
 def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     """Acknowledge the cdk-nag ``rule`` (a finding id) on ``construct``, with ``reason``."""
-    Validations.of(construct).acknowledge(Acknowledgment(id=rule, reason=reason))
+    acknowledge_all(construct, {rule: reason})
+
+
+def acknowledge_all(construct: IConstruct, reasons: Mapping[str, str]) -> None:
+    """Acknowledge each finding id of ``reasons`` on ``construct`` with its reason.
+
+    One call into the jsii kernel for them all (each call is a round trip, and a stack can
+    hold dozens of flows with several acknowledgments each).
+    """
+    Validations.of(construct).acknowledge(
+        *(Acknowledgment(id=rule, reason=reason) for rule, reason in reasons.items())
+    )
 
 
 COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5")
@@ -52,8 +66,13 @@ COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5")
 def acknowledge_compliance(construct: IConstruct, rule: str, reason: str) -> None:
     """Acknowledge ``rule`` (such as ``LambdaDLQ``) of every pack in :data:`COMPLIANCE_PACKS`
     on ``construct`` (their finding ids are ``<pack>-<rule>``), with ``reason``."""
-    for pack in COMPLIANCE_PACKS:
-        acknowledge(construct, f"{pack}-{rule}", reason)
+    acknowledge_all(construct, compliance_findings(rule, reason))
+
+
+def compliance_findings(rule: str, reason: str) -> dict[str, str]:
+    """``rule``'s finding id in every pack of :data:`COMPLIANCE_PACKS`, each with ``reason``
+    (for :func:`acknowledge_all`)."""
+    return {f"{pack}-{rule}": reason for pack in COMPLIANCE_PACKS}
 
 
 def acknowledge_resource(
