@@ -95,11 +95,15 @@ def _volume(figure: dict[str, Any]) -> dict[str, Any] | None:
             "Loops per day",
             barmode="group",
             xaxis={"type": "date", "title": {"text": "day (UTC)"}},
+            # Ticks of its own (whole loops), not ones lined up with the left axis's grid.
             yaxis2={
                 "title": {"text": "backlog"},
                 "overlaying": "y",
                 "side": "right",
                 "rangemode": "tozero",
+                "tickmode": "auto",
+                "tickformat": ",d",
+                "showgrid": False,
             },
             yaxis={"title": {"text": "loops"}, "rangemode": "tozero"},
         ),
