@@ -18,9 +18,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from rich.progress import Progress
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
-from constructs_a2i.cli._aws import describe_error, is_fatal, to_jsonable
+from constructs_a2i.cli._aws import describe_error, is_fatal, stderr_console, to_jsonable
 from constructs_a2i.cli._human_loops import describe_human_loop, iter_human_loops
 from constructs_a2i.cli._results_file import answer_rows, loop_row
 from constructs_a2i.cli._retry import call_with_retries, error_code
@@ -38,6 +45,7 @@ __all__ = [
     "ExportReport",
     "LoopOutput",
     "download_outputs",
+    "download_progress",
 ]
 
 READ_STATUSES = (LOOP_COMPLETED, LOOP_STOPPED)
@@ -179,6 +187,20 @@ def _download(
         expand=expand.value,
     )
     return result
+
+
+def download_progress() -> Progress:
+    """The progress bar of a download (on stderr, and only when it is a terminal)."""
+    console = stderr_console()
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
 
 
 def download_outputs(

@@ -32,14 +32,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from constructs_a2i.cli._aws import (
     EXIT_INTERRUPTED,
@@ -50,9 +42,8 @@ from constructs_a2i.cli._aws import (
     cli_errors,
     options,
     print_json,
-    stderr_console,
 )
-from constructs_a2i.cli._download import download_outputs
+from constructs_a2i.cli._download import download_outputs, download_progress
 from constructs_a2i.cli._flow import ConstructOption, FlowOption, StackOption, resolve_flow
 from constructs_a2i.cli._time import time_option
 from constructs_a2i.core import untrusted_json
@@ -120,19 +111,6 @@ def _price_option(value: str | None) -> Decimal | None:
     return price
 
 
-def _progress() -> Progress:
-    console = stderr_console()
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    )
-
-
 def _from_flow(
     ctx: typer.Context,
     flows: tuple[str | None, str | None, str | None],
@@ -144,7 +122,7 @@ def _from_flow(
     clients = Clients(aws, max_pool_connections=concurrency)
     resolved = resolve_flow(clients, *flows)
     since, until = window
-    with _progress() as progress:
+    with download_progress() as progress:
         exported, fatal = download_outputs(
             clients.a2i(resolved.region),
             clients.s3(),

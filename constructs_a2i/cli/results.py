@@ -56,14 +56,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 
 from constructs_a2i.cli._aws import (
     EXIT_INTERRUPTED,
@@ -74,7 +67,6 @@ from constructs_a2i.cli._aws import (
     options,
     print_json,
     print_table,
-    stderr_console,
 )
 from constructs_a2i.cli._download import (
     READ_STATUSES,
@@ -82,6 +74,7 @@ from constructs_a2i.cli._download import (
     ExportReport,
     LoopOutput,
     download_outputs,
+    download_progress,
 )
 from constructs_a2i.cli._flow import ConstructOption, FlowOption, StackOption, resolve_flow
 from constructs_a2i.cli._results_file import (
@@ -240,16 +233,7 @@ def results(
         output_format(out)
         clients = Clients(aws, max_pool_connections=concurrency)
         resolved = resolve_flow(clients, flow, stack, construct)
-        console = stderr_console()
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=not console.is_terminal,
-        ) as progress:
+        with download_progress() as progress:
             report = export_results(
                 clients.a2i(resolved.region),
                 clients.s3(),

@@ -20,6 +20,7 @@ import pytest
 from moto import mock_aws
 from rich.console import Console
 
+from constructs_a2i.cli import _download as download
 from constructs_a2i.cli import report as report_command
 from constructs_a2i.report.plots import PLOT_IDS
 from constructs_a2i.testing import FakeA2I
@@ -199,7 +200,8 @@ def test_download_shows_a_progress_bar(
 ) -> None:
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=100)
-    monkeypatch.setattr(report_command, "stderr_console", lambda: console)
+    # The progress bar is the download's, shared with `a2i results`.
+    monkeypatch.setattr(download, "stderr_console", lambda: console)
     out = tmp_path / "report.json"
     assert run("report", "--flow", FLOW, "--out", str(out)).exit_code == 0
     assert "Listing human loops" in screen.getvalue()
