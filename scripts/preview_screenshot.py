@@ -11,25 +11,14 @@ offline: the preview's stand-ins for the Crowd HTML Elements.
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from offline_screenshot import screenshot
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def main() -> None:
@@ -46,20 +35,15 @@ def main() -> None:
         if options.input:
             command += ["--input", options.input]
         subprocess.run(command, check=True, cwd=ROOT)
-        with sync_playwright() as playwright:
-            context = playwright.chromium.launch_persistent_context(
-                str(Path(work) / "profile"),
-                executable_path=CHROMIUM,
-                headless=True,
-                args=ARGS,
-                viewport={"width": options.width, "height": 600},
-            )
-            context.route(re.compile(r"^https?://"), lambda route: route.abort())
-            page = context.new_page()
-            page.goto(page_file.as_uri())
-            page.wait_for_selector("body[data-a2i-preview-ready]")
-            page.screenshot(path=options.out, full_page=True)
-            context.close()
+        screenshot(
+            page_file,
+            options.out,
+            profile=Path(work) / "profile",
+            width=options.width,
+            height=600,
+            ready_selector="body[data-a2i-preview-ready]",
+            full_page=True,
+        )
     print(f"wrote {options.out}")
 
 

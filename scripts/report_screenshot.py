@@ -13,25 +13,14 @@ pixels of the page.
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from offline_screenshot import screenshot
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def main() -> None:
@@ -44,20 +33,14 @@ def main() -> None:
         page_file = Path(work) / "report.html"
         demo = [sys.executable, str(ROOT / "scripts" / "report_demo.py"), "--out", str(page_file)]
         subprocess.run(demo, check=True, cwd=ROOT)
-        with sync_playwright() as playwright:
-            context = playwright.chromium.launch_persistent_context(
-                str(Path(work) / "profile"),
-                executable_path=CHROMIUM,
-                headless=True,
-                args=ARGS,
-                viewport={"width": options.width, "height": options.height},
-            )
-            context.route(re.compile(r"^https?://"), lambda route: route.abort())
-            page = context.new_page()
-            page.goto(page_file.as_uri())
-            page.wait_for_selector("body[data-report-ready]")
-            page.screenshot(path=options.out)
-            context.close()
+        screenshot(
+            page_file,
+            options.out,
+            profile=Path(work) / "profile",
+            width=options.width,
+            height=options.height,
+            ready_selector="body[data-report-ready]",
+        )
     print(f"wrote {options.out}")
 
 
