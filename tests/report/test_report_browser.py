@@ -18,7 +18,7 @@ from constructs_a2i.report.figures import Source, compute_figures
 from constructs_a2i.report.history import Paths, build_history
 from constructs_a2i.report.plots import PLOT_IDS
 from constructs_a2i.report.render import READY_ATTRIBUTE, render_html
-from tests.templates.test_preview_browser import CHROMIUM, LAUNCH_ARGS
+from tests.browser import chromium_context
 
 from .test_fixture_history import LISTED, PATHS, WORKER_C, fixture_rows
 
@@ -28,21 +28,8 @@ HOSTILE_LABEL = '<img src=x onerror="alert(1)"> &amp; co'
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A Chromium context with a fresh profile; every http(s) request is recorded, aborted."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: run scripts/install-browser.sh")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     profile = tmp_path_factory.mktemp("chromium-report-profile")
-    with sync_api.sync_playwright() as playwright:
-        try:
-            context = playwright.chromium.launch_persistent_context(
-                str(profile),
-                executable_path=str(CHROMIUM),
-                headless=True,
-                args=LAUNCH_ARGS,
-                viewport={"width": 1100, "height": 900},
-            )
-        except sync_api.Error as err:
-            pytest.skip(f"Playwright cannot launch the Chromium at {CHROMIUM}: {err}")
+    with chromium_context(profile, width=1100, height=900) as context:
         context.requests = []
         context.route(
             "**/*",
@@ -54,7 +41,6 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         )
         context.set_default_timeout(30_000)
         yield context
-        context.close()
 
 
 def open_report(browser: Any, figures: dict[str, Any], path: Path) -> tuple[Any, list[str]]:

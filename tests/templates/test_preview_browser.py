@@ -25,50 +25,20 @@ from constructs_a2i.cli.preview_server import PreviewServer
 from constructs_a2i.templates.builtins import BUILTIN_TEMPLATES
 from constructs_a2i.templates.environment import PREVIEW_SIGNATURE
 from constructs_a2i.templates.preview import PREVIEW_READY_ATTRIBUTE, render_preview
+from tests.browser import chromium_context
 from tests.templates.test_aws_material import aws_input, template
 
-CHROMIUM = Path(os.environ.get("A2I_CHROMIUM", "/usr/bin/chromium"))
-"""The system Chromium (Debian's package); never a browser Playwright downloads."""
-
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NOT_LOCAL = re.compile(r"^https?://(?!127\.0\.0\.1[:/]|localhost[:/])")
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A Chromium context with a fresh profile; nothing leaves localhost."""
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"no Chromium at {CHROMIUM}: run scripts/install-browser.sh (installs Debian's "
-            "chromium package) to run the browser tests"
-        )
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'"
-    )
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_api.sync_playwright() as playwright:
-        try:
-            context = playwright.chromium.launch_persistent_context(
-                str(profile),
-                executable_path=str(CHROMIUM),
-                headless=True,
-                args=LAUNCH_ARGS,
-                viewport={"width": 1000, "height": 800},
-            )
-        except sync_api.Error as err:
-            pytest.skip(f"Playwright cannot launch the Chromium at {CHROMIUM}: {err}")
+    with chromium_context(profile, width=1000, height=800) as context:
         context.route(NOT_LOCAL, lambda route: route.abort())
         context.set_default_timeout(15_000)
         yield context
-        context.close()
 
 
 def open_preview(browser: Any, url: str) -> Any:
