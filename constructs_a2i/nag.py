@@ -24,9 +24,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsii
-from aws_cdk import Acknowledgment, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct, IValidation
+
+from constructs_a2i.validation import is_token
 
 __all__ = [
     "COMPLIANCE_PACKS",
@@ -163,7 +165,7 @@ def nag_arn(stack: Stack, service: str, resource: str) -> str:
     """
 
     def part(value: str, pseudo: str) -> str:
-        return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
+        return f"<AWS::{pseudo}>" if is_token(value) else value
 
     partition = part(stack.partition, "Partition")
     region = part(stack.region, "Region")
@@ -180,6 +182,6 @@ def objects_finding(bucket: s3.IBucket, prefix: str) -> str | None:
     """
     if bucket.node.default_child is not None:
         return f"AwsSolutions-IAM5[Resource::<{logical_id(bucket)}.Arn>/{prefix}/*]"
-    if not Token.is_unresolved(bucket.bucket_arn):
+    if not is_token(bucket.bucket_arn):
         return f"AwsSolutions-IAM5[Resource::{bucket.bucket_arn}/{prefix}/*]"
     return None

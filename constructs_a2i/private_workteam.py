@@ -32,7 +32,6 @@ from aws_cdk import (
     Lazy,
     RemovalPolicy,
     Stack,
-    Token,
 )
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
@@ -671,6 +670,6 @@ def _check_props(
 
 def _check_resource_name(prop: str, value: str) -> None:
     """Work team and workforce names: 1-63 letters, digits and hyphens."""
-    if Token.is_unresolved(value):
+    if is_token(value):
         return
     check_name(prop, value.lower())
