@@ -41,22 +41,21 @@ import random
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from _archive import ROOT, archived_tree
+
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from constructs_a2i.runtime.flow_definition_provider import index  # noqa: E402
-from constructs_a2i.testing import FakeA2I, FakeResponseUrl  # noqa: E402
+from constructs_a2i.runtime.flow_definition_provider import index
+from constructs_a2i.testing import FakeA2I, FakeResponseUrl
 
 PREVIOUS_COMMIT = "42b01da"
 ACCOUNT = "111111111111"
@@ -325,21 +324,6 @@ print(json.dumps(out))
 """
 
 
-def previous_tree(into: Path) -> Path | None:
-    """The package as of PREVIOUS_COMMIT, exported with ``git archive``; None without git."""
-    try:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", PREVIOUS_COMMIT],
-            check=True,
-            capture_output=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into
-
-
 def count(tree: Path) -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as outdir:
         env = {
@@ -364,7 +348,7 @@ def count(tree: Path) -> dict[str, dict[str, Any]]:
 def footprint() -> None:
     rows: list[tuple[str, dict[str, dict[str, Any]]]] = []
     with tempfile.TemporaryDirectory() as folder:
-        old = previous_tree(Path(folder))
+        old = archived_tree(PREVIOUS_COMMIT, Path(folder))
         if old is not None:
             rows.append((f"previous ({PREVIOUS_COMMIT})", count(old)))
         rows.append(("new (working tree)", count(ROOT)))

@@ -39,13 +39,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _archive import ROOT, archived_tree
+
 BASELINE = "9f0b56d"
 """constructs-a2i 0.1.0: the CDK Provider framework with an isComplete waiter."""
 FLOWS = (1, 21)
@@ -114,19 +113,6 @@ print(json.dumps({
     "jsii_calls": calls[0],
 }))
 """
-
-
-def archived_tree(commit: str, into: Path) -> Path | None:
-    """The repository at ``commit``, exported with ``git archive``; None without it."""
-    try:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into
 
 
 def run(tree: Path, scenario: str, validation: str) -> dict[str, float]:
